@@ -1,0 +1,285 @@
+/** Public API of @w7s/core: the domain rules, the error model and the ports adapters implement. */
+// authorization
+export {
+  authorizeCall,
+  type CallAuthorization,
+  type CallAuthorizationRequest,
+  type CallDenial,
+  type CallGrant,
+  type CallParty,
+  callForbiddenMessages,
+  type InternalCallKind,
+} from "./authorization/authorizeCall.js";
+// cron
+export {
+  cronMatches,
+  dueSchedules,
+  InvalidScheduledTime,
+  type MinuteFields,
+  minuteFields,
+  scheduledMinute,
+  scheduleMatchesFields,
+} from "./cron/cronMatches.js";
+// deploy
+export {
+  type ApplicationIdentity,
+  type ApplicationIdentityInput,
+  applicationIdentityMessages,
+  resolveApplicationIdentity,
+} from "./deploy/applicationIdentity.js";
+export {
+  type ArchiveBudget,
+  type ArchiveLimits,
+  archiveMessages,
+  defaultArchiveLimits,
+  emptyArchiveError,
+  makeArchiveBudget,
+  unreadableArchiveError,
+} from "./deploy/archiveBudget.js";
+export {
+  type ArchiveEntryKind,
+  archiveEntryMessages,
+  checkEntryPath,
+  quoteEntryName,
+  type StrippedPaths,
+  stripCommonRoot,
+  UNSTRIPPED_ROOTS,
+} from "./deploy/archivePath.js";
+export { contentTypeFor, STATIC_CONTENT_TYPES } from "./deploy/contentType.js";
+export {
+  type DeployLayout,
+  type DeploymentWarning,
+  detectLayout,
+  ENTRYPOINT_CANDIDATES,
+  ENTRYPOINT_LIST_TEXT,
+  layoutMessages,
+  NATIVE_ROOTS,
+  type NativeBackend,
+  type NativeBackendSkippedWarning,
+  type NativeRoot,
+  nativeBackendSkippedWarning,
+  noPublishableFilesMessage,
+  type StaticRoot,
+  staticRootOf,
+  staticRouteFiles,
+} from "./deploy/layout.js";
+export {
+  type DeployPreflightError,
+  type DeployRequest,
+  type DeployRequestInput,
+  deployRequestPreflight,
+  isZipContentType,
+  parseBearerToken,
+  preflightMessages,
+  REQUIRED_DEPLOY_HEADERS,
+  type RequiredDeployHeader,
+  type ValueLookup,
+} from "./deploy/preflight.js";
+export {
+  decodeRuntimeValues,
+  RUNTIME_VALUE_NAME_PATTERN,
+  type RuntimeValuesHeader,
+  runtimeValuesMessages,
+} from "./deploy/runtimeValues.js";
+// errors
+export {
+  type ErrorEnvelope,
+  errorBody,
+  errorResponse,
+  errorResponseFromUnknown,
+  httpStatusOf,
+  internalErrorMessage,
+  isHttpError,
+  type JsonResponse,
+  jsonContentType,
+  type SuccessEnvelope,
+  successBody,
+  successResponse,
+} from "./errors/errorResponse.js";
+export {
+  BadGateway,
+  BadRequest,
+  type ErrorDetails,
+  Forbidden,
+  type HttpError,
+  type HttpErrorFields,
+  Internal,
+  NotFound,
+  PayloadTooLarge,
+  PaymentRequired,
+  RequestHeaderFieldsTooLarge,
+  ServiceUnavailable,
+  TooManyRequests,
+  Unauthorized,
+  UnsupportedMediaType,
+} from "./errors/httpErrors.js";
+// ports
+export { AnalyticsSink } from "./ports/AnalyticsSink.js";
+export { type AssetMetadata, AssetStore, type ByteRange, type StoredAsset } from "./ports/AssetStore.js";
+export { BackendBundle, BackendModule, BackendRuntime, RuntimeBinding } from "./ports/BackendRuntime.js";
+export {
+  DeploymentStore,
+  type DeploymentSwitch,
+  type DomainRoute,
+  type StoredDeployment,
+} from "./ports/DeploymentStore.js";
+export { DomainVerifier } from "./ports/DomainVerifier.js";
+export { Ids } from "./ports/Ids.js";
+export { type LogQuery, LogStore } from "./ports/LogStore.js";
+export {
+  DeliveryError,
+  type DeliveryErrorReason,
+  ProvisionError,
+  type ProvisionErrorReason,
+  RuntimeError,
+  type RuntimeErrorReason,
+  StoreError,
+  type StoreErrorReason,
+  UpstreamError,
+  type UpstreamErrorReason,
+} from "./ports/PortErrors.js";
+export { Provisioner, type ResourceRequest, type SqlMigration } from "./ports/Provisioner.js";
+export { defaultQueueDeliveryPolicy, QueueBroker, type QueueDeliveryPolicy } from "./ports/QueueBroker.js";
+export {
+  type RepoAccess,
+  type RepoAccessLevel,
+  type RepoAccessProof,
+  type RepoAccessRequest,
+  RepoAuth,
+} from "./ports/RepoAuth.js";
+export {
+  AnalyticsEvent,
+  AnalyticsEventName,
+  AnalyticsQuery,
+  AnalyticsReport,
+} from "./ports/records/AnalyticsEvent.js";
+export { AppRef } from "./ports/records/AppRef.js";
+export {
+  BindingTokenEntry,
+  BindingTokenKind,
+  CustomDomainMapping,
+  QueueMapping,
+  ScheduleMapping,
+} from "./ports/records/DeploymentIndexes.js";
+export {
+  DeploymentBindings,
+  DeploymentRecord,
+  DeploymentRouting,
+  StaticTarget,
+  WorkerTarget,
+} from "./ports/records/DeploymentRecord.js";
+export { LogKind, LogLevel, LogRecord } from "./ports/records/LogRecord.js";
+export { ManagedResource, ManagedResourceKind } from "./ports/records/ManagedResource.js";
+export type { Page, PageRequest } from "./ports/records/Page.js";
+export { DeliveredQueueMessage, QueueBatch, QueueMessageEnvelope } from "./ports/records/QueueMessage.js";
+export { StaticManifest, StaticManifestEntry } from "./ports/records/StaticManifest.js";
+export {
+  SuspensionState,
+  UsageIncrement,
+  UsageLimitWarning,
+  UsageMetricTotals,
+  UsageRollup,
+  UsageSource,
+} from "./ports/records/UsageRollup.js";
+export {
+  WorkflowInstance,
+  WorkflowInstanceStatus,
+  WorkflowRunState,
+} from "./ports/records/WorkflowInstance.js";
+export { SchedulerLock } from "./ports/SchedulerLock.js";
+export {
+  type BurstCounter,
+  type BurstReservation,
+  type UsageRollupKey,
+  UsageStore,
+} from "./ports/UsageStore.js";
+export {
+  defaultWorkflowRetryPolicy,
+  WorkflowEngine,
+  type WorkflowRetryPolicy,
+} from "./ports/WorkflowEngine.js";
+// routing
+export {
+  afterBackend,
+  backendDispatchTexts,
+  backendRequestHeaders,
+  PLATFORM_HEADER_PREFIX,
+} from "./routing/backendDispatch.js";
+export { stripBaseDomainCookies } from "./routing/cookiePolicy.js";
+export { decideRoute, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
+export {
+  deployTargetPage,
+  deployTargetResponse,
+  deployTargetTexts,
+  isSocialPreviewCrawler,
+  MINIMAL_DEPLOY_WORKFLOW,
+  NO_PREVIEW_ROBOTS,
+  noPreviewHeaders,
+} from "./routing/deployTarget.js";
+export {
+  NOT_CONNECTED_JSON_CONTENT_TYPE,
+  NOT_CONNECTED_ROBOTS,
+  type NotConnectedRequest,
+  notConnectedResponse,
+  notConnectedTexts,
+} from "./routing/notConnected.js";
+export {
+  type AfterBackendDecision,
+  type AppKey,
+  accountingSource,
+  type BackendDecision,
+  type BackendDispatch,
+  type BackendNotFoundDecision,
+  type CustomDomainRoute,
+  type DeployTarget,
+  type DeployTargetDecision,
+  type DeployTargetPage,
+  type HeaderLookup,
+  type NotConnectedDecision,
+  type NotConnectedReason,
+  type PlatformDecision,
+  type PlatformReason,
+  type RepoRootRedirectDecision,
+  type RoutableDeployment,
+  type RoutableStaticSite,
+  type RouteDecision,
+  type RoutedResponse,
+  type RouteLookups,
+  type RouteMount,
+  type RouteRequest,
+  type RoutingConfig,
+  type RuntimeSource,
+  SERVED_ENVIRONMENT_HEADER,
+  type ServedApp,
+  type StaticBody,
+  type StaticFileDecision,
+  type StaticFileInfo,
+  type SuspendedDecision,
+  type SuspensionView,
+  type UseBackendResponseDecision,
+} from "./routing/routeModel.js";
+export {
+  isPlatformApiPath,
+  isPrivatePath,
+  selectCustomDomainRoute,
+  stripRoutePrefix,
+} from "./routing/routePaths.js";
+export { decodeRoutePath, shouldServeSpaFallback, staticLookupCandidates } from "./routing/staticPath.js";
+export {
+  type ByteRangeOutcome,
+  IMMUTABLE_CACHE_CONTROL,
+  ifNoneMatchMatches,
+  REVALIDATE_CACHE_CONTROL,
+  resolveByteRange,
+  type StaticAnswer,
+  type StaticRequest,
+  staticAnswer,
+  staticResponseHeaders,
+} from "./routing/staticResponse.js";
+export {
+  type SuspendedRequest,
+  suspendedResponse,
+  suspensionMessage,
+  suspensionRetryAfterSeconds,
+  suspensionTexts,
+} from "./routing/suspension.js";

@@ -1,0 +1,70 @@
+/** Port: deployment records, their lookups, and the atomic switch that makes a new deployment live. */
+import { Context, type Effect, type Option } from "effect";
+import type { StoreError } from "./PortErrors.js";
+import type { AppRef } from "./records/AppRef.js";
+import type {
+  BindingTokenEntry,
+  BindingTokenKind,
+  CustomDomainMapping,
+  QueueMapping,
+  ScheduleMapping,
+} from "./records/DeploymentIndexes.js";
+import type { DeploymentRecord } from "./records/DeploymentRecord.js";
+import type { Page, PageRequest } from "./records/Page.js";
+
+/** A deployment record with the id its backend and assets were published under. */
+export interface StoredDeployment {
+  readonly deploymentId: string;
+  readonly record: DeploymentRecord;
+}
+
+/** A custom-domain route, `pathPrefix` `/` for the host root. */
+export interface DomainRoute {
+  readonly hostname: string;
+  readonly pathPrefix: string;
+}
+
+/**
+ * Everything that becomes visible together when a deploy succeeds (DECISIONS 6). The store applies it in
+ * one transaction: the `(environment, owner, repo)` pointer, new token entries, the app's schedule and queue
+ * mappings (replaced as a set), new domain claims and the release of the app's stale claims.
+ */
+export interface DeploymentSwitch {
+  readonly app: AppRef;
+  readonly deploymentId: string;
+  /** The deployment id expected to be current, `null` for a first deploy; anything else fails with `Conflict`. */
+  readonly replaces: string | null;
+  readonly record: DeploymentRecord;
+  readonly tokens: ReadonlyArray<BindingTokenEntry>;
+  readonly schedules: ReadonlyArray<ScheduleMapping>;
+  readonly queues: ReadonlyArray<QueueMapping>;
+  readonly claimDomains: ReadonlyArray<CustomDomainMapping>;
+  /** Routes this app held that the new deployment no longer claims (B.14 decides which). */
+  readonly releaseDomains: ReadonlyArray<DomainRoute>;
+}
+
+/** Deployment records, token index, schedule index, queue mappings and custom-domain claims. */
+export class DeploymentStore extends Context.Service<
+  DeploymentStore,
+  {
+    /** The live deployment of one app in one environment. */
+    readonly current: (app: AppRef) => Effect.Effect<Option.Option<StoredDeployment>, StoreError>;
+    /** Live deployments of every app, in a stable order, for hourly jobs. */
+    readonly listCurrent: (page: PageRequest) => Effect.Effect<Page<StoredDeployment>, StoreError>;
+    /** Atomically makes `change.record` live, or fails with `Conflict` and changes nothing. */
+    readonly switchDeployment: (change: DeploymentSwitch) => Effect.Effect<void, StoreError>;
+    /** Which app a per-deployment token hash was issued to (entries of old tokens are kept). */
+    readonly findToken: (
+      kind: BindingTokenKind,
+      tokenHash: string,
+    ) => Effect.Effect<Option.Option<BindingTokenEntry>, StoreError>;
+    /** Every schedule of every live deployment, for the per-minute tick. */
+    readonly listSchedules: () => Effect.Effect<ReadonlyArray<ScheduleMapping>, StoreError>;
+    /** The app that consumes a managed queue. */
+    readonly findQueue: (queueName: string) => Effect.Effect<Option.Option<QueueMapping>, StoreError>;
+    /** Every claimed route of one hostname, any prefix. */
+    readonly domainRoutes: (
+      hostname: string,
+    ) => Effect.Effect<ReadonlyArray<CustomDomainMapping>, StoreError>;
+  }
+>()("@w7s/core/DeploymentStore") {}

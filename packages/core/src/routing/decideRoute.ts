@@ -1,0 +1,299 @@
+/** Decides what answers a request (D.1 steps 2-4, D.2): a platform route, a static file, a backend or a 4xx. */
+import { cleanHost, type RepoPathCandidate, repoPathCandidates, resolveRuntimeHost } from "@w7s/env-naming";
+import { Clock, Effect } from "effect";
+import { backendDispatch } from "./backendDispatch.js";
+import { deployTargetOf, deployTargetPageFor, deployTargetResponse } from "./deployTarget.js";
+import { notConnectedResponse } from "./notConnected.js";
+import type {
+  AppKey,
+  BackendNotFoundDecision,
+  NotConnectedDecision,
+  NotConnectedReason,
+  PlatformReason,
+  RoutableDeployment,
+  RouteDecision,
+  RouteLookups,
+  RouteMount,
+  RouteRequest,
+  RoutingConfig,
+  ServedApp,
+  StaticFileDecision,
+  StaticFileInfo,
+} from "./routeModel.js";
+import { SERVED_ENVIRONMENT_HEADER } from "./routeModel.js";
+import { isPlatformApiPath, isPrivatePath, stripRoutePrefix } from "./routePaths.js";
+import { shouldServeSpaFallback, staticLookupCandidates } from "./staticPath.js";
+import { staticAnswer } from "./staticResponse.js";
+import { suspendedResponse } from "./suspension.js";
+
+/** The request facts every step reads, computed once. */
+interface RoutingContext {
+  readonly request: RouteRequest;
+  readonly url: URL;
+  /** Upper-cased, for comparisons only; backends get the method as sent. */
+  readonly method: string;
+  readonly readsBody: boolean;
+  readonly rawHost: string;
+  readonly navigation: boolean;
+}
+
+/** One (repo, path) reading of a request, as tried in D.2 step 6. */
+interface Candidate {
+  readonly repoSlug: string;
+  readonly repoPath: string;
+  readonly mount: RouteMount;
+}
+
+/** The text 404 of an owner-host backend that found nothing (D.2 step 6.9). */
+export const NOT_FOUND_TEXT = "Not found.";
+
+const platform = (reason: PlatformReason): RouteDecision => ({ _tag: "Platform", reason });
+
+const notConnected = (context: RoutingContext, reason: NotConnectedReason): NotConnectedDecision => ({
+  _tag: "NotConnected",
+  reason,
+  response: notConnectedResponse({
+    method: context.method,
+    host: context.rawHost,
+    path: context.url.pathname + context.url.search,
+    navigation: context.navigation,
+  }),
+});
+
+const servedHeader = (served: ServedApp): Record<string, string> => ({
+  [SERVED_ENVIRONMENT_HEADER]: served.environment,
+});
+
+const staticFile = (
+  context: RoutingContext,
+  served: ServedApp,
+  source: StaticFileDecision["source"],
+  file: StaticFileInfo,
+): StaticFileDecision => {
+  const answer = staticAnswer(file, context.request);
+  return {
+    _tag: "StaticFile",
+    source,
+    served,
+    file,
+    status: answer.status,
+    headers: { ...answer.headers, ...servedHeader(served) },
+    body: answer.body,
+  };
+};
+
+const exactStaticFile = (deployment: RoutableDeployment, repoPath: string): StaticFileInfo | undefined => {
+  const site = deployment.static;
+  if (site === undefined) return undefined;
+  for (const routePath of staticLookupCandidates(repoPath)) {
+    const file = site.file(routePath);
+    if (file !== undefined) return file;
+  }
+  return undefined;
+};
+
+const spaFallbackFile = (deployment: RoutableDeployment, repoPath: string): StaticFileInfo | undefined =>
+  deployment.static?.hasIndex === true && shouldServeSpaFallback(repoPath)
+    ? deployment.static.file("index.html")
+    : undefined;
+
+const backendNotFound = (context: RoutingContext, served: ServedApp): BackendNotFoundDecision => {
+  const base =
+    served.mount === "custom-domain"
+      ? notConnected(context, "no-match").response
+      : {
+          status: 404,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: context.method === "HEAD" ? null : NOT_FOUND_TEXT,
+        };
+  return {
+    _tag: "BackendNotFound",
+    source: "not_found",
+    served,
+    response: { ...base, headers: { ...base.headers, ...servedHeader(served) } },
+  };
+};
+
+/** D.2 steps 6.3-6.10 for the candidate whose deployment was found. */
+const serveDeployment = <E, R>(
+  context: RoutingContext,
+  lookups: RouteLookups<E, R>,
+  deployment: RoutableDeployment,
+  candidate: Candidate,
+): Effect.Effect<RouteDecision, E, R> =>
+  Effect.gen(function* () {
+    const served: ServedApp = {
+      environment: deployment.environment,
+      orgSlug: deployment.orgSlug,
+      repoSlug: deployment.repoSlug,
+      mount: candidate.mount,
+    };
+    const suspension = yield* lookups.suspension({
+      environment: served.environment,
+      owner: served.orgSlug,
+      repo: served.repoSlug,
+    });
+    if (suspension !== undefined) {
+      const nowMs = yield* Clock.currentTimeMillis;
+      const response = suspendedResponse(suspension, {
+        method: context.method,
+        accept: context.request.headers.get("accept"),
+        nowMs,
+      });
+      return {
+        _tag: "Suspended",
+        served,
+        response: { ...response, headers: { ...response.headers, ...servedHeader(served) } },
+      } satisfies RouteDecision;
+    }
+
+    if (
+      candidate.mount === "repo-prefix" &&
+      deployment.static !== undefined &&
+      context.readsBody &&
+      candidate.repoPath === "/" &&
+      !context.url.pathname.endsWith("/")
+    ) {
+      const location = new URL(context.url.href);
+      location.pathname = `${location.pathname}/`;
+      return {
+        _tag: "RepoRootRedirect",
+        source: "static_redirect",
+        served,
+        response: {
+          status: 302,
+          headers: { location: location.href, "cache-control": "no-store", ...servedHeader(served) },
+          body: null,
+        },
+      } satisfies RouteDecision;
+    }
+
+    const exact = context.readsBody ? exactStaticFile(deployment, candidate.repoPath) : undefined;
+    const exactDecision = exact && staticFile(context, served, "static_exact", exact);
+    const fallback = context.readsBody ? spaFallbackFile(deployment, candidate.repoPath) : undefined;
+    const fallbackDecision = fallback && staticFile(context, served, "static_fallback", fallback);
+
+    if (deployment.hasBackend) {
+      const workerFirst = candidate.mount === "custom-domain";
+      if (!workerFirst && exactDecision !== undefined) return exactDecision;
+      return {
+        _tag: "Backend",
+        served,
+        dispatch: backendDispatch({
+          url: context.url,
+          method: context.request.method,
+          repoPath: candidate.repoPath,
+          served,
+        }),
+        workerFirst,
+        exactStatic: workerFirst ? exactDecision : undefined,
+        spaFallback: fallbackDecision,
+        notFound: backendNotFound(context, served),
+      } satisfies RouteDecision;
+    }
+    return exactDecision ?? fallbackDecision ?? notConnected(context, "no-match");
+  });
+
+/** The first environment (in host order) with a deployment of the app. */
+const findDeployment = <E, R>(
+  lookups: RouteLookups<E, R>,
+  environments: readonly string[],
+  owner: string,
+  repo: string,
+): Effect.Effect<RoutableDeployment | undefined, E, R> =>
+  Effect.gen(function* () {
+    for (const environment of environments) {
+      const key: AppKey = { environment, owner, repo };
+      const deployment = yield* lookups.deployment(key);
+      if (deployment !== undefined) return deployment;
+    }
+    return undefined;
+  });
+
+const decideOwnerHost = <E, R>(
+  context: RoutingContext,
+  lookups: RouteLookups<E, R>,
+  owner: string,
+  environments: readonly string[],
+): Effect.Effect<RouteDecision, E, R> =>
+  Effect.gen(function* () {
+    const pathname = context.url.pathname;
+    if (isPlatformApiPath(pathname)) return platform("platform-api");
+    if (context.readsBody && pathname === "/health") return platform("platform-health");
+    const candidates: readonly RepoPathCandidate[] = repoPathCandidates(owner, pathname);
+    if (isPrivatePath(pathname) || candidates.some((candidate) => isPrivatePath(candidate.repoPath))) {
+      return notConnected(context, "private-path");
+    }
+    for (const candidate of candidates) {
+      const deployment = yield* findDeployment(lookups, environments, owner, candidate.repoSlug);
+      // routing.defaultDomain=false: served only through its custom domains (D.5).
+      if (deployment === undefined || !deployment.routing.defaultDomain) continue;
+      return yield* serveDeployment(context, lookups, deployment, candidate);
+    }
+    if (!context.navigation || !context.readsBody) return notConnected(context, "no-deployment");
+    const target = deployTargetOf({ url: context.url, host: context.rawHost, owner });
+    const page = deployTargetPageFor(pathname, context.request.headers);
+    return {
+      _tag: "DeployTarget",
+      page,
+      target,
+      response: deployTargetResponse(page, target, context.method),
+    } satisfies RouteDecision;
+  });
+
+const decideCustomDomain = <E, R>(
+  context: RoutingContext,
+  lookups: RouteLookups<E, R>,
+  host: string,
+): Effect.Effect<RouteDecision, E, R> =>
+  Effect.gen(function* () {
+    const pathname = context.url.pathname;
+    const route = yield* lookups.customDomain(host, pathname);
+    if (route === undefined) return platform("not-runtime-host");
+    const repoPath = stripRoutePrefix(route, pathname);
+    if (isPrivatePath(pathname) || isPrivatePath(repoPath)) return notConnected(context, "private-path");
+    const deployment = yield* lookups.deployment({
+      environment: route.environment,
+      owner: route.orgSlug,
+      repo: route.repoSlug,
+    });
+    if (deployment === undefined) return notConnected(context, "mapped-deployment-missing");
+    return yield* serveDeployment(context, lookups, deployment, {
+      repoSlug: route.repoSlug,
+      repoPath,
+      mount: "custom-domain",
+    });
+  });
+
+/**
+ * The routing decision for one request. Owner hosts try the A.6 candidates in each host environment
+ * (a branch host falls back to production, and `served.environment` says which one answered); custom
+ * domains serve their route's app; the apex, reserved labels and unknown hosts go to the platform.
+ * Lookup failures pass through; nothing else fails.
+ */
+export const decideRoute = <E = never, R = never>(
+  request: RouteRequest,
+  config: RoutingConfig,
+  lookups: RouteLookups<E, R>,
+): Effect.Effect<RouteDecision, E, R> =>
+  Effect.gen(function* () {
+    const url = URL.parse(request.url);
+    if (url === null) return platform("unparsable-url");
+    const rawHost = request.host ?? url.host;
+    const method = request.method.toUpperCase();
+    const context: RoutingContext = {
+      request,
+      url,
+      method,
+      readsBody: method === "GET" || method === "HEAD",
+      rawHost,
+      navigation: request.headers.get("sec-fetch-mode") === "navigate",
+    };
+    const host = cleanHost(rawHost);
+    if (host === cleanHost(config.baseDomain)) return platform("apex");
+    const runtimeHost = resolveRuntimeHost(host, config.baseDomain);
+    if (runtimeHost !== null) {
+      return yield* decideOwnerHost(context, lookups, runtimeHost.owner, runtimeHost.environments);
+    }
+    return yield* decideCustomDomain(context, lookups, host);
+  });
