@@ -45,7 +45,16 @@ export {
   stripCommonRoot,
   UNSTRIPPED_ROOTS,
 } from "./deploy/archivePath.js";
+export { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./deploy/archiveReader.js";
+export {
+  BINDING_TOKEN_KINDS,
+  type BindingToken,
+  base64Url,
+  hashBindingToken,
+  issueBindingTokens,
+} from "./deploy/bindingTokens.js";
 export { contentTypeFor, STATIC_CONTENT_TYPES } from "./deploy/contentType.js";
+export { type DeployServices, deployApp, deployMessages, deploymentUrl } from "./deploy/deployApp.js";
 export {
   type DeployLayout,
   type DeploymentWarning,
@@ -64,6 +73,12 @@ export {
   staticRouteFiles,
 } from "./deploy/layout.js";
 export {
+  type BackendModules,
+  collectBackendModules,
+  importSpecifiers,
+  moduleGraphMessages,
+} from "./deploy/moduleGraph.js";
+export {
   type DeployPreflightError,
   type DeployRequest,
   type DeployRequestInput,
@@ -81,6 +96,7 @@ export {
   type RuntimeValuesHeader,
   runtimeValuesMessages,
 } from "./deploy/runtimeValues.js";
+export { isTypeScriptModule, stripTypes, typescriptMessages } from "./deploy/typescript.js";
 // errors
 export {
   type ErrorEnvelope,
@@ -113,6 +129,20 @@ export {
   Unauthorized,
   UnsupportedMediaType,
 } from "./errors/httpErrors.js";
+// http
+export { type EffectRunner, type HttpAppOptions, makeHttpApp, type PlatformServices } from "./http/app.js";
+export {
+  type AppRequestServices,
+  appRequestMessages,
+  finalizeResponse,
+  handleAppRequest,
+  type ManifestCache,
+  makeManifestCache,
+} from "./http/handleAppRequest.js";
+export { healthBody } from "./http/health.js";
+export { landingPage } from "./http/landingPage.js";
+// platform config
+export { defaultPlatformConfig, type PlatformConfig } from "./platformConfig.js";
 // ports
 export { AnalyticsSink } from "./ports/AnalyticsSink.js";
 export { type AssetMetadata, AssetStore, type ByteRange, type StoredAsset } from "./ports/AssetStore.js";

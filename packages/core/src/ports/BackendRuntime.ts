@@ -30,8 +30,13 @@ export type RuntimeBinding = typeof RuntimeBinding.Type;
 export const BackendModule = Schema.Struct({ name: Schema.String, content: Schema.String });
 export type BackendModule = typeof BackendModule.Type;
 
-/** Everything needed to run one deployment's backend. */
+/**
+ * Everything needed to run one deployment's backend. The runtime addresses it by `deploymentId`, so
+ * redeploying the same commit never changes the code a live deployment runs until the switch; `scriptName`
+ * is the B.8 name (an adapter whose platform names scripts may publish under it).
+ */
 export const BackendBundle = Schema.Struct({
+  deploymentId: Schema.String,
   scriptName: Schema.String,
   mainModule: Schema.String,
   modules: Schema.Array(BackendModule),
@@ -47,13 +52,13 @@ export type BackendBundle = typeof BackendBundle.Type;
 export class BackendRuntime extends Context.Service<
   BackendRuntime,
   {
-    /** Makes a backend dispatchable under `bundle.scriptName`; `Rejected` when the module graph does not load. */
+    /** Makes a backend dispatchable under `bundle.deploymentId`; `Rejected` when the module graph does not load. */
     readonly publish: (
       bundle: BackendBundle,
     ) => Effect.Effect<{ readonly startupTimeMs: number | null }, RuntimeError>;
     /** Sends one request to a published backend and returns its response unchanged. */
-    readonly dispatch: (scriptName: string, request: Request) => Effect.Effect<Response, RuntimeError>;
-    /** Stops and removes a backend no deployment uses any more; unknown names are ignored. */
-    readonly retire: (scriptName: string) => Effect.Effect<void, RuntimeError>;
+    readonly dispatch: (deploymentId: string, request: Request) => Effect.Effect<Response, RuntimeError>;
+    /** Stops and removes a backend no deployment uses any more; unknown ids are ignored. */
+    readonly retire: (deploymentId: string) => Effect.Effect<void, RuntimeError>;
   }
 >()("@w7s/core/BackendRuntime") {}

@@ -1,0 +1,602 @@
+/**
+ * `POST /api/v1/deploy` (spec B.1-B.15, DECISIONS 2-6), written once over the ports. The checks run in the
+ * order of B.2; nothing becomes visible until `switchDeployment`, and a failure after publishing removes
+ * what this deploy published, so the previous deployment keeps serving.
+ */
+import {
+  assetPrefix as assetPrefixName,
+  publicUrl,
+  scheduleId,
+  scriptName,
+  scriptTags,
+  staticManifestKey as staticManifestKeyName,
+} from "@w7s/env-naming";
+import { type Manifest, parseManifest, shapeCapViolations } from "@w7s/manifest";
+import { Effect, Result } from "effect";
+import {
+  errorResponse,
+  errorResponseFromUnknown,
+  type JsonResponse,
+  successResponse,
+} from "../errors/errorResponse.js";
+import {
+  BadGateway,
+  BadRequest,
+  Forbidden,
+  type HttpError,
+  Internal,
+  Unauthorized,
+} from "../errors/httpErrors.js";
+import type { PlatformConfig } from "../platformConfig.js";
+import { AssetStore } from "../ports/AssetStore.js";
+import { BackendRuntime, type RuntimeBinding } from "../ports/BackendRuntime.js";
+import { DeploymentStore } from "../ports/DeploymentStore.js";
+import { Ids } from "../ports/Ids.js";
+import type { RuntimeError, StoreError, UpstreamError } from "../ports/PortErrors.js";
+import { RepoAuth } from "../ports/RepoAuth.js";
+import type { AppRef } from "../ports/records/AppRef.js";
+import type {
+  BindingTokenEntry,
+  BindingTokenKind,
+  ScheduleMapping,
+} from "../ports/records/DeploymentIndexes.js";
+import type { DeploymentRecord } from "../ports/records/DeploymentRecord.js";
+import type { StaticManifest, StaticManifestEntry } from "../ports/records/StaticManifest.js";
+import { resolveApplicationIdentity } from "./applicationIdentity.js";
+import { defaultArchiveLimits, makeArchiveBudget } from "./archiveBudget.js";
+import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
+import { BINDING_TOKEN_KINDS, type BindingToken, issueBindingTokens } from "./bindingTokens.js";
+import { contentTypeFor } from "./contentType.js";
+import {
+  type DeployLayout,
+  detectLayout,
+  noPublishableFilesMessage,
+  staticRootOf,
+  staticRouteFiles,
+} from "./layout.js";
+import { collectBackendModules } from "./moduleGraph.js";
+import { type DeployRequest, deployRequestPreflight } from "./preflight.js";
+import { decodeRuntimeValues } from "./runtimeValues.js";
+
+/** The services a deploy uses. */
+export type DeployServices = RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Ids;
+
+/** The exact texts of deploy failures that are not archive, layout or manifest checks. */
+export const deployMessages = {
+  notAuthorized: "Bearer token is not authorized for this GitHub repository.",
+  oidcBranchMismatch: (branch: string, tokenBranch: string | undefined) =>
+    tokenBranch === undefined
+      ? `The OIDC token was not issued for a branch, so it cannot deploy branch ${branch}.`
+      : `x-github-branch ${branch} does not match the branch ${tokenBranch} the OIDC token was issued for.`,
+  authorityUnavailable: (detail: string) => `Could not verify repository access with GitHub: ${detail}`,
+  backendOnly: {
+    queues: "Queues require a native backend deployment.",
+    schedules: "Schedules require a native backend deployment.",
+    workflows: "Workflows require a native backend deployment.",
+    durableObjects: "Durable Objects require a native backend deployment.",
+    hyperdrive: "Hyperdrive bindings require a native backend deployment.",
+    email: "Email bindings require a native backend deployment.",
+  },
+  shapeLimits: "Deploy exceeds W7S free-tier shape limits.",
+  defaultDomainWithoutCname: "routing.defaultDomain=false requires at least one hostname in a CNAME file.",
+  customDomainsUnsupported:
+    "routing.defaultDomain=false needs custom domains, which this server does not serve yet.",
+  backendRejected: (detail: string) => `The backend failed to load: ${detail}`,
+} as const;
+
+const decoder = new TextDecoder();
+
+const fromResult = <A, E>(result: Result.Result<A, E>): Effect.Effect<A, E> =>
+  Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure);
+
+const storeFailure = (error: StoreError | RuntimeError): Internal => new Internal({ message: error.message });
+
+const toResponse = (answer: JsonResponse): Response =>
+  new Response(answer.body, { status: answer.status, headers: answer.headers });
+
+/** Row 7: the token must prove the right to deploy; an OIDC token also fixes the branch (DECISIONS 3). */
+const authorize = (request: DeployRequest) =>
+  Effect.gen(function* () {
+    const auth = yield* RepoAuth;
+    const access = yield* auth
+      .verify({ token: request.token, owner: request.owner, repo: request.repo, access: "deploy" })
+      .pipe(
+        Effect.mapError(
+          (error: UpstreamError) =>
+            new BadGateway({
+              message: deployMessages.authorityUnavailable(error.description ?? error.reason),
+            }),
+        ),
+      );
+    if (!access.granted)
+      return yield* Effect.fail(new Unauthorized({ message: deployMessages.notAuthorized }));
+    if (access.proof === "oidc" && access.branch !== request.branch) {
+      return yield* Effect.fail(
+        new Forbidden({ message: deployMessages.oidcBranchMismatch(request.branch, access.branch) }),
+      );
+    }
+  });
+
+/** Row 8: the archive (caps checked while reading), `w7s.json` and the runtime values headers. */
+const readDeployInput = (request: Request) =>
+  Effect.gen(function* () {
+    const budget = makeArchiveBudget(defaultArchiveLimits);
+    const body = yield* Effect.promise(() => readBodyWithinBudget(request.body, budget)).pipe(
+      Effect.flatMap(fromResult),
+    );
+    const archive = yield* fromResult(readDeployArchive(body, defaultArchiveLimits, budget));
+    const manifestBytes = archive.files.get("w7s.json");
+    const parsed = parseManifest(manifestBytes === undefined ? undefined : decoder.decode(manifestBytes));
+    if (Result.isFailure(parsed)) {
+      const { message, issues } = parsed.failure;
+      return yield* Effect.fail(new BadRequest({ message, details: { issues } }));
+    }
+    const vars = yield* fromResult(decodeRuntimeValues("x-w7s-vars", request.headers.get("x-w7s-vars")));
+    const secrets = yield* fromResult(
+      decodeRuntimeValues("x-w7s-secrets", request.headers.get("x-w7s-secrets")),
+    );
+    return {
+      archive,
+      manifest: parsed.success.manifest,
+      manifestWarnings: parsed.success.warnings,
+      vars,
+      secrets,
+    };
+  });
+
+/** Rows 15-16: features a static-only deploy cannot have, in the reference's order. */
+const checkStaticOnlyFeatures = (
+  manifest: Manifest,
+  layout: DeployLayout,
+): Result.Result<void, BadRequest> => {
+  if (layout._tag === "Fullstack" || layout._tag === "Backend") return Result.void;
+  const { backendOnly } = deployMessages;
+  const declared: Array<[boolean, string]> = [
+    [manifest.queues.length > 0, backendOnly.queues],
+    [manifest.schedules.length > 0, backendOnly.schedules],
+    [manifest.workflows.length > 0, backendOnly.workflows],
+    [manifest.bindings.durableObjects.length > 0, backendOnly.durableObjects],
+    [manifest.bindings.hyperdrive.length > 0, backendOnly.hyperdrive],
+    [manifest.bindings.email.length > 0, backendOnly.email],
+  ];
+  const first = declared.find(([present]) => present);
+  return first === undefined ? Result.void : Result.fail(new BadRequest({ message: first[1] }));
+};
+
+const checkDefaultDomain = (manifest: Manifest, archive: ArchiveFiles): Result.Result<void, BadRequest> => {
+  if (manifest.routing.defaultDomain) return Result.void;
+  const message = archive.files.has("CNAME")
+    ? deployMessages.customDomainsUnsupported
+    : deployMessages.defaultDomainWithoutCname;
+  return Result.fail(new BadRequest({ message }));
+};
+
+/** Row 17 (B.5): every violated cap at once, unless the owner is exempt. */
+const checkShapeCaps = (
+  input: { archive: ArchiveFiles; manifest: Manifest; layout: DeployLayout; ownerSlug: string },
+  config: PlatformConfig,
+): Result.Result<void, BadRequest> => {
+  if (config.limitExemptOwners.includes(input.ownerSlug)) return Result.void;
+  const root = staticRootOf(input.layout);
+  const sized = (path: string) => ({ path, size: input.archive.files.get(path)?.length ?? 0 });
+  const archivePaths = [...input.archive.files.keys()];
+  const limits = shapeCapViolations({
+    zipBytes: input.archive.zipBytes,
+    uncompressedBytes: input.archive.expandedBytes,
+    manifest: input.manifest,
+    customDomainRoutes: 0,
+    staticFiles:
+      root === undefined ? [] : archivePaths.filter((path) => path.startsWith(root.prefix)).map(sized),
+    migrations: input.manifest.bindings.db.flatMap((db) =>
+      db.migrations === undefined
+        ? []
+        : [
+            {
+              binding: db.binding,
+              files: archivePaths
+                .filter((path) => path.startsWith(`${db.migrations}/`) && path.endsWith(".sql"))
+                .map(sized),
+            },
+          ],
+    ),
+  });
+  return limits.length === 0
+    ? Result.void
+    : Result.fail(new BadRequest({ message: deployMessages.shapeLimits, details: { limits } }));
+};
+
+const sha256Hex = async (bytes: Uint8Array): Promise<string> => {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+};
+
+/** Where the public URL of a deployment points, with the operator's scheme and port (A.4). */
+export const deploymentUrl = (
+  input: { environment: string; owner: string; repo: string },
+  config: PlatformConfig,
+): string => {
+  const url = new URL(publicUrl({ ...input, baseDomain: config.baseDomain }));
+  const port = config.publicPort === null ? "" : `:${config.publicPort}`;
+  return `${config.publicScheme}://${url.hostname}${port}${url.pathname}`;
+};
+
+interface Published {
+  readonly objectKeys: string[];
+  manifestKey: string | null;
+  backendId: string | null;
+}
+
+/** B.11: static files and their manifest, under a prefix unique to this deployment. */
+const publishStatic = (
+  input: {
+    archive: ArchiveFiles;
+    layout: DeployLayout;
+    app: AppRef;
+    sha: string;
+    deploymentId: string;
+    deployedAt: string;
+  },
+  published: Published,
+) =>
+  Effect.gen(function* () {
+    const root = staticRootOf(input.layout);
+    if (root === undefined) return undefined;
+    const assets = yield* AssetStore;
+    const routes = staticRouteFiles(input.layout, input.archive.files.keys());
+    if (routes.size === 0)
+      return yield* Effect.fail(new Internal({ message: noPublishableFilesMessage(root) }));
+    // The deployment id keeps a redeploy of the same commit away from the live deployment's objects.
+    const prefix = `${assetPrefixFor(input.app, input.sha)}/${input.deploymentId}`;
+    const files: Record<string, StaticManifestEntry> = {};
+    let totalSize = 0;
+    for (const [routePath, archivePath] of routes) {
+      const bytes = input.archive.files.get(archivePath)!;
+      const etag = yield* Effect.promise(() => sha256Hex(bytes));
+      const contentType = contentTypeFor(routePath);
+      const key = `${prefix}/${routePath}`;
+      yield* assets.putObject(key, bytes, { contentType, etag });
+      published.objectKeys.push(key);
+      files[routePath] = { path: archivePath, r2Key: key, contentType, size: bytes.length, etag };
+      totalSize += bytes.length;
+    }
+    const manifestKey = staticManifestKeyFor(input.app, prefix);
+    const manifest: StaticManifest = {
+      version: 1,
+      orgSlug: input.app.orgSlug,
+      repoSlug: input.app.repoSlug,
+      environment: input.app.environment,
+      assetPrefix: prefix,
+      deployedAt: input.deployedAt,
+      files,
+      hasIndex: root.hasIndex,
+    };
+    yield* assets.putManifest(manifestKey, manifest);
+    published.manifestKey = manifestKey;
+    return { manifestKey, assetPrefix: prefix, fileCount: routes.size, totalSize, hasIndex: root.hasIndex };
+  });
+
+const assetPrefixFor = (app: AppRef, sha: string): string =>
+  assetPrefixName({ environment: app.environment, owner: app.orgSlug, repo: app.repoSlug, commitSha: sha });
+
+const staticManifestKeyFor = (app: AppRef, prefix: string): string =>
+  staticManifestKeyName({
+    environment: app.environment,
+    owner: app.orgSlug,
+    repo: app.repoSlug,
+    assetPrefix: prefix,
+  });
+
+/** E.1: the bindings of a native backend, in upload order. */
+const runtimeBindings = (input: {
+  vars: Readonly<Record<string, string>>;
+  secrets: Readonly<Record<string, string>>;
+  manifest: Manifest;
+  app: AppRef;
+  request: DeployRequest;
+  application: string;
+  deployedAt: string;
+  tokens: ReadonlyMap<BindingTokenKind, BindingToken>;
+}): { bindings: RuntimeBinding[]; varNames: string[]; secretNames: string[] } => {
+  const bindings: RuntimeBinding[] = [];
+  const boundNames = (declared: readonly string[], values: Readonly<Record<string, string>>) =>
+    [...new Set([...declared, ...Object.keys(values)])].filter((name) => Object.hasOwn(values, name));
+  const varNames = boundNames(input.manifest.vars, input.vars);
+  const secretNames = boundNames(input.manifest.secrets, input.secrets);
+  for (const name of varNames) bindings.push({ type: "plain_text", name, text: input.vars[name]! });
+  for (const name of secretNames) bindings.push({ type: "secret_text", name, text: input.secrets[name]! });
+  const text = (name: string, value: string) => bindings.push({ type: "plain_text", name, text: value });
+  const token = (kind: BindingTokenKind) => input.tokens.get(kind)!.token;
+
+  bindings.push({ type: "platform_service", name: "W7S_RPC", service: "rpc" });
+  bindings.push({ type: "secret_text", name: "W7S_RPC_TOKEN", text: token("rpc") });
+  text("W7S_OWNER", input.app.orgSlug);
+  text("W7S_REPO", input.app.repoSlug);
+  text("W7S_REPOSITORY", `${input.app.orgSlug}/${input.app.repoSlug}`);
+  text("W7S_ENVIRONMENT", input.app.environment);
+  text("W7S_SOURCE_REPOSITORY", input.request.repository);
+  text("W7S_APPLICATION", input.application);
+  text("W7S_BRANCH", input.request.branch);
+  text("W7S_COMMIT_HASH", input.request.sha);
+  text("W7S_DEPLOYED_AT", input.deployedAt);
+  text("GIT_BRANCH", input.request.branch);
+  text("GIT_COMMIT_HASH", input.request.sha);
+  text("DEPLOYED_AT", input.deployedAt);
+  bindings.push({ type: "platform_service", name: "W7S_QUEUE", service: "queue" });
+  bindings.push({ type: "secret_text", name: "W7S_QUEUE_TOKEN", text: token("queue") });
+  bindings.push({ type: "platform_service", name: "W7S_WORKFLOW", service: "workflow" });
+  bindings.push({ type: "secret_text", name: "W7S_WORKFLOW_TOKEN", text: token("workflow") });
+  bindings.push({ type: "platform_service", name: "W7S_AI", service: "ai" });
+  bindings.push({ type: "secret_text", name: "W7S_AI_TOKEN", text: token("ai") });
+  return { bindings, varNames, secretNames };
+};
+
+/** Rows 10-12 (usage, suspension, billing) belong to the usage issue; deploys are not limited yet. */
+const checkDeployAllowance = (_app: AppRef) => Effect.void;
+
+/** Removes what a failed deploy published; failures here are ignored so the original error is answered. */
+const discardPublished = (published: Published) =>
+  Effect.gen(function* () {
+    const assets = yield* AssetStore;
+    const runtime = yield* BackendRuntime;
+    if (published.backendId !== null) yield* Effect.ignore(runtime.retire(published.backendId));
+    if (published.manifestKey !== null) yield* Effect.ignore(assets.deleteManifest(published.manifestKey));
+    if (published.objectKeys.length > 0) yield* Effect.ignore(assets.deleteObjects(published.objectKeys));
+  });
+
+/** Row 20: the atomic switch, retried on a concurrent deploy (last writer wins). */
+const switchWithRetry = (
+  change: Omit<Parameters<DeploymentStore["Service"]["switchDeployment"]>[0], "replaces">,
+) =>
+  Effect.gen(function* () {
+    const store = yield* DeploymentStore;
+    for (let attempt = 1; ; attempt += 1) {
+      const current = yield* store.current(change.app);
+      const replaces = current._tag === "Some" ? current.value.deploymentId : null;
+      const switched = yield* Effect.result(store.switchDeployment({ ...change, replaces }));
+      if (Result.isSuccess(switched)) return current;
+      if (switched.failure.reason !== "Conflict" || attempt >= 3) return yield* Effect.fail(switched.failure);
+    }
+  });
+
+const publicRecord = (record: DeploymentRecord) => {
+  const { ai, rpc, queue, workflow, ...rest } = record;
+  return {
+    ...rest,
+    ...(ai === undefined ? {} : { ai: { binding: ai.binding } }),
+    ...(rpc === undefined ? {} : { rpc: { binding: rpc.binding, allow: rpc.allow } }),
+    ...(queue === undefined
+      ? {}
+      : { queue: { binding: queue.binding, allow: queue.allow, queues: queue.queues } }),
+    ...(workflow === undefined
+      ? {}
+      : { workflow: { binding: workflow.binding, allow: workflow.allow, workflows: workflow.workflows } }),
+  };
+};
+
+const deploy = (request: Request, config: PlatformConfig) =>
+  Effect.gen(function* () {
+    const url = new URL(request.url);
+    const deployRequest = yield* fromResult(
+      deployRequestPreflight({ headers: request.headers, query: url.searchParams }),
+    );
+    yield* authorize(deployRequest);
+    const { archive, manifest, manifestWarnings, vars, secrets } = yield* readDeployInput(request);
+    const identity = yield* fromResult(
+      resolveApplicationIdentity({
+        manifestName: manifest.name,
+        applicationHeader: deployRequest.applicationHeader,
+        repoSlug: deployRequest.repoSlug,
+      }),
+    );
+    const app: AppRef = {
+      environment: deployRequest.environment,
+      orgSlug: deployRequest.ownerSlug,
+      repoSlug: identity.repoSlug,
+    };
+    yield* checkDeployAllowance(app);
+    const layout = yield* fromResult(detectLayout([...archive.files.keys()]));
+    yield* fromResult(checkDefaultDomain(manifest, archive));
+    yield* fromResult(checkStaticOnlyFeatures(manifest, layout));
+    yield* fromResult(checkShapeCaps({ archive, manifest, layout, ownerSlug: app.orgSlug }, config));
+
+    const backend = layout._tag === "Fullstack" || layout._tag === "Backend" ? layout.backend : undefined;
+    const modules =
+      backend === undefined ? undefined : yield* fromResult(collectBackendModules(archive.files, backend));
+
+    const ids = yield* Ids;
+    const deploymentId = yield* ids.randomUuid();
+    const deployedAt = new Date(yield* Effect.clockWith((clock) => clock.currentTimeMillis)).toISOString();
+    const published: Published = { objectKeys: [], manifestKey: null, backendId: null };
+
+    const publishAndSwitch = Effect.gen(function* () {
+      const staticTarget = yield* publishStatic(
+        { archive, layout, app, sha: deployRequest.sha, deploymentId, deployedAt },
+        published,
+      );
+
+      let record: DeploymentRecord;
+      let tokenEntries: BindingTokenEntry[] = [];
+      let schedules: ScheduleMapping[] = [];
+      const base = {
+        version: 1 as const,
+        orgSlug: app.orgSlug,
+        repoSlug: app.repoSlug,
+        sourceRepoSlug: identity.sourceRepoSlug,
+        application: identity.application,
+        environment: app.environment,
+        repository: deployRequest.repository,
+        branch: deployRequest.branch,
+        commitSha: deployRequest.sha,
+        deployedAt,
+        ...(!manifest.routing.defaultDomain || manifest.routing.customDomainAuthority !== undefined
+          ? {
+              routing: {
+                defaultDomain: manifest.routing.defaultDomain,
+                ...(manifest.routing.customDomainBranchMode === "direct"
+                  ? { customDomainBranchMode: "direct" as const }
+                  : {}),
+                ...(manifest.routing.customDomainAuthority === undefined
+                  ? {}
+                  : { customDomainAuthority: manifest.routing.customDomainAuthority }),
+              },
+            }
+          : {}),
+      };
+
+      if (backend !== undefined && modules !== undefined) {
+        const tokens = yield* issueBindingTokens();
+        const { bindings, varNames, secretNames } = runtimeBindings({
+          vars,
+          secrets,
+          manifest,
+          app,
+          request: deployRequest,
+          application: identity.application,
+          deployedAt,
+          tokens,
+        });
+        const name = scriptName({
+          owner: app.orgSlug,
+          repo: app.repoSlug,
+          environment: app.environment,
+          commitSha: deployRequest.sha,
+          stable: manifest.bindings.durableObjects.length > 0,
+        });
+        const compatibilityDate = modules.compatibilityDate ?? config.defaultCompatibilityDate;
+        const runtime = yield* BackendRuntime;
+        published.backendId = deploymentId;
+        const { startupTimeMs } = yield* runtime
+          .publish({
+            deploymentId,
+            scriptName: name,
+            mainModule: modules.mainModule,
+            modules: [...modules.modules],
+            bindings,
+            compatibilityDate,
+            compatibilityFlags: [...modules.compatibilityFlags],
+            durableObjectClasses: [],
+          })
+          .pipe(
+            Effect.mapError((error) =>
+              error.reason === "Rejected"
+                ? new BadRequest({
+                    message: deployMessages.backendRejected(error.description ?? error.reason),
+                  })
+                : storeFailure(error),
+            ),
+          );
+        const hash = (kind: BindingTokenKind) => tokens.get(kind)!.hash;
+        tokenEntries = BINDING_TOKEN_KINDS.map((kind) => ({
+          version: 1 as const,
+          kind,
+          tokenHash: hash(kind),
+          orgSlug: app.orgSlug,
+          repoSlug: app.repoSlug,
+          environment: app.environment,
+          repository: deployRequest.repository,
+          deployedAt,
+        }));
+        schedules = manifest.schedules.map((schedule) => ({
+          version: 1 as const,
+          id: scheduleId({
+            environment: app.environment,
+            owner: app.orgSlug,
+            repo: app.repoSlug,
+            ...schedule,
+          }),
+          cron: schedule.cron,
+          path: schedule.path,
+          orgSlug: app.orgSlug,
+          repoSlug: app.repoSlug,
+          environment: app.environment,
+          repository: deployRequest.repository,
+          deployedAt,
+        }));
+        record = {
+          ...base,
+          ...(varNames.length > 0 || secretNames.length > 0
+            ? {
+                bindings: {
+                  ...(varNames.length > 0 ? { vars: varNames } : {}),
+                  ...(secretNames.length > 0 ? { secrets: secretNames } : {}),
+                },
+              }
+            : {}),
+          ai: { binding: "W7S_AI", tokenHash: hash("ai") },
+          rpc: { binding: "W7S_RPC", tokenHash: hash("rpc"), allow: [...(manifest.rpc?.allow ?? [])] },
+          queue: {
+            binding: "W7S_QUEUE",
+            tokenHash: hash("queue"),
+            allow: [...(manifest.queue?.allow ?? [])],
+            queues: [],
+          },
+          workflow: {
+            binding: "W7S_WORKFLOW",
+            tokenHash: hash("workflow"),
+            allow: [...(manifest.workflow?.allow ?? [])],
+            workflows: manifest.workflows.map(({ name: workflowName, path }) => ({
+              name: workflowName,
+              path,
+            })),
+          },
+          ...(manifest.schedules.length > 0
+            ? { schedules: manifest.schedules.map(({ cron, path }) => ({ cron, path })) }
+            : {}),
+          targets: {
+            worker: {
+              namespace: config.serviceName,
+              scriptName: name,
+              entrypoint: backend.entrypoint,
+              compatibilityDate,
+              startupTimeMs,
+              tags: [...scriptTags({ owner: app.orgSlug, repo: app.repoSlug, environment: app.environment })],
+            },
+            ...(staticTarget === undefined ? {} : { static: staticTarget }),
+          },
+        };
+      } else {
+        record = { ...base, targets: staticTarget === undefined ? {} : { static: staticTarget } };
+      }
+
+      yield* switchWithRetry({
+        app,
+        deploymentId,
+        record,
+        tokens: tokenEntries,
+        schedules,
+        queues: [],
+        claimDomains: [],
+        releaseDomains: [],
+      }).pipe(Effect.mapError(storeFailure));
+      return { record };
+    });
+
+    // The replaced deployment is not retired here: requests already routed to it must finish. Runtimes stop
+    // backends that stay idle, and the hourly cleanup (F.11) removes what no record points to.
+    const { record } = yield* publishAndSwitch.pipe(
+      Effect.mapError((error): HttpError => (error._tag === "StoreError" ? storeFailure(error) : error)),
+      Effect.onError(() => discardPublished(published)),
+    );
+
+    const deploymentWarnings = [...layout.deploymentWarnings, ...manifestWarnings];
+    return {
+      deployment: publicRecord(record),
+      url: deploymentUrl({ environment: app.environment, owner: app.orgSlug, repo: app.repoSlug }, config),
+      ...(deploymentWarnings.length > 0 ? { deploymentWarnings } : {}),
+    };
+  });
+
+/** Answers a whole deploy request; every failure becomes its status and JSON envelope, never a throw. */
+export const deployApp = (
+  request: Request,
+  config: PlatformConfig,
+): Effect.Effect<Response, never, DeployServices> =>
+  deploy(request, config).pipe(
+    Effect.map((data) => toResponse(successResponse(data))),
+    Effect.catch((error: HttpError | StoreError) =>
+      Effect.succeed(
+        toResponse(error._tag === "StoreError" ? errorResponse(storeFailure(error)) : errorResponse(error)),
+      ),
+    ),
+    Effect.catchDefect((defect) => Effect.succeed(toResponse(errorResponseFromUnknown(defect)))),
+  );

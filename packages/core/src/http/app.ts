@@ -1,0 +1,66 @@
+/**
+ * The HTTP surface every adapter mounts: the deploy API, health, and app routing (D.1). It uses only web
+ * standard Request/Response, so the Node server and the Cloudflare Worker serve the same app.
+ */
+import type { Effect } from "effect";
+import { Hono } from "hono";
+import { deployApp } from "../deploy/deployApp.js";
+import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../errors/errorResponse.js";
+import { NotFound } from "../errors/httpErrors.js";
+import type { PlatformConfig } from "../platformConfig.js";
+import type { AssetStore } from "../ports/AssetStore.js";
+import type { BackendRuntime } from "../ports/BackendRuntime.js";
+import type { DeploymentStore } from "../ports/DeploymentStore.js";
+import type { Ids } from "../ports/Ids.js";
+import type { RepoAuth } from "../ports/RepoAuth.js";
+import { finalizeResponse, handleAppRequest, makeManifestCache } from "./handleAppRequest.js";
+import { healthBody } from "./health.js";
+import { landingPage } from "./landingPage.js";
+
+/** Every service the HTTP app needs from an adapter. */
+export type PlatformServices = RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Ids;
+
+/** Runs an effect with the adapter's services; a `ManagedRuntime`'s `runPromise` fits. */
+export type EffectRunner = <A>(effect: Effect.Effect<A, never, PlatformServices>) => Promise<A>;
+
+export interface HttpAppOptions {
+  readonly config: PlatformConfig;
+  readonly run: EffectRunner;
+}
+
+const toResponse = (answer: JsonResponse): Response =>
+  new Response(answer.body, { status: answer.status, headers: answer.headers });
+
+/** The Hono app of the platform. */
+export const makeHttpApp = ({ config, run }: HttpAppOptions): Hono => {
+  const app = new Hono();
+  const manifests = makeManifestCache();
+
+  app.post("/api/v1/deploy", (c) => run(deployApp(c.req.raw, config)));
+  for (const path of ["/health", "/api/v1/health"]) {
+    app.get(path, (c) => c.json(healthBody(config)));
+  }
+
+  app.all("*", async (c) => {
+    const request = c.req.raw;
+    const routed = await run(handleAppRequest(request, config, manifests));
+    if (routed !== undefined) return routed;
+    const { pathname } = new URL(request.url);
+    if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
+      return toResponse(errorResponse(new NotFound({ message: "Not found." })));
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("404 Not Found", {
+        status: 404,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    }
+    const page = new Response(landingPage(config), {
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+    });
+    return finalizeResponse(request, page, config);
+  });
+
+  app.onError((error) => toResponse(errorResponseFromUnknown(error)));
+  return app;
+};

@@ -1,0 +1,35 @@
+/** Operator settings every use case reads; adapters build one from flags, env or wrangler vars. */
+export interface PlatformConfig {
+  /** Hosts are `<owner>.<baseDomain>` and `<env>--<owner>.<baseDomain>`. */
+  readonly baseDomain: string;
+  /** Public URL scheme of app URLs (`https` in production, `http` for a local self-host). */
+  readonly publicScheme: "http" | "https";
+  /** Public port when it is not the scheme's default (a local self-host on 8787), else `null`. */
+  readonly publicPort: number | null;
+  /** Name reported by the health endpoint (`service`). */
+  readonly serviceName: string;
+  /** Owners (normalized slugs) that skip the free-tier shape caps (B.5). */
+  readonly limitExemptOwners: ReadonlyArray<string>;
+  /** Compatibility date given to backends whose `wrangler.json` sets none (B.8). */
+  readonly defaultCompatibilityDate: string;
+  /** Version data reported by the health endpoint (B.15); `null` when unknown. */
+  readonly build: {
+    readonly commitId: string | null;
+    readonly branch: string | null;
+    readonly deployedAt: string | null;
+  };
+  /** Whether `x-w7s-debug` adds details to responses (DECISIONS 12). */
+  readonly debug: boolean;
+}
+
+/** Defaults for a local self-host; adapters override what the operator sets. */
+export const defaultPlatformConfig: PlatformConfig = {
+  baseDomain: "w7s.localhost",
+  publicScheme: "http",
+  publicPort: 8787,
+  serviceName: "w7s",
+  limitExemptOwners: [],
+  defaultCompatibilityDate: "2026-05-23",
+  build: { commitId: null, branch: null, deployedAt: null },
+  debug: false,
+};
