@@ -1,0 +1,202 @@
+/**
+ * AssetStore on the filesystem, content-addressed: each distinct file is one blob under
+ * `<dataDir>/blobs/<2 hex>/<sha256>`, written to a temporary name and renamed, so a crash never exposes a
+ * partial blob and identical files of different deployments are stored once. Keys (chosen by the core)
+ * only ever appear in the embedded database, never in a path, so no key can address a file outside it.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AssetStore, StaticManifest, StoreError } from "@w7s/core";
+import { asc, eq, gt, inArray } from "drizzle-orm";
+import { Effect, Layer, Option, Schema } from "effect";
+import { assetManifests, assetObjects } from "../store/schema.js";
+import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "../store/sqlite.js";
+
+/** Where blobs and the object index live. */
+export interface AssetStoreOptions {
+  readonly dataDir: string;
+}
+
+const failure = (operation: string) => (cause: unknown) =>
+  new StoreError({
+    reason: "Unavailable",
+    operation,
+    description: cause instanceof Error ? cause.message : String(cause),
+    cause,
+  });
+
+const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"] => {
+  const q = db.builder;
+  const blobRoot = join(dataDir, "blobs");
+  const blobPath = (hash: string) => join(blobRoot, hash.slice(0, 2), hash);
+
+  const writeBlob = async (hash: string, body: Uint8Array) => {
+    const path = blobPath(hash);
+    const existing = await stat(path).catch(() => undefined);
+    if (existing?.size === body.byteLength) return;
+    await mkdir(join(blobRoot, hash.slice(0, 2)), { recursive: true });
+    const temporary = `${path}.${randomUUID()}.tmp`;
+    await writeFile(temporary, body);
+    await rename(temporary, path);
+  };
+
+  const readBlob = async (hash: string, offset: number, length: number) => {
+    const handle = await open(blobPath(hash), "r");
+    try {
+      const buffer = new Uint8Array(length);
+      let read = 0;
+      while (read < length) {
+        const { bytesRead } = await handle.read(buffer, read, length - read, offset + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return buffer.subarray(0, read);
+    } finally {
+      await handle.close();
+    }
+  };
+
+  return {
+    putObject: (key, body, metadata) =>
+      Effect.tryPromise({
+        try: async () => {
+          const hash = createHash("sha256").update(body).digest("hex");
+          await writeBlob(hash, body);
+          const values = {
+            key,
+            blob: hash,
+            content_type: metadata.contentType,
+            etag: metadata.etag,
+            size: body.byteLength,
+          };
+          db.run(
+            q
+              .insert(assetObjects)
+              .values(values)
+              .onConflictDoUpdate({ target: assetObjects.key, set: values }),
+          );
+        },
+        catch: failure("AssetStore.putObject"),
+      }),
+
+    getObject: (key, range) =>
+      Effect.tryPromise({
+        try: async () => {
+          const row = db.all<{ blob: string; content_type: string; etag: string; size: number }>(
+            q
+              .select({
+                blob: assetObjects.blob,
+                content_type: assetObjects.content_type,
+                etag: assetObjects.etag,
+                size: assetObjects.size,
+              })
+              .from(assetObjects)
+              .where(eq(assetObjects.key, key)),
+          )[0];
+          if (row === undefined) return Option.none();
+          const offset = range?.offset ?? 0;
+          const length = range?.length ?? row.size;
+          const body = await readBlob(row.blob, offset, Math.max(0, Math.min(length, row.size - offset)));
+          return Option.some({ body, size: row.size, contentType: row.content_type, etag: row.etag });
+        },
+        catch: failure("AssetStore.getObject"),
+      }),
+
+    deleteObjects: (keys) =>
+      Effect.tryPromise({
+        try: async () => {
+          if (keys.length === 0) return;
+          const blobs = db.all<{ blob: string }>(
+            q
+              .select({ blob: assetObjects.blob })
+              .from(assetObjects)
+              .where(inArray(assetObjects.key, [...keys])),
+          );
+          db.run(q.delete(assetObjects).where(inArray(assetObjects.key, [...keys])));
+          for (const blob of new Set(blobs.map((row) => row.blob))) {
+            const stillUsed = db.all(
+              q
+                .select({ key: assetObjects.key })
+                .from(assetObjects)
+                .where(eq(assetObjects.blob, blob))
+                .limit(1),
+            );
+            if (stillUsed.length === 0) await rm(blobPath(blob), { force: true });
+          }
+        },
+        catch: failure("AssetStore.deleteObjects"),
+      }),
+
+    putManifest: (manifestKey, manifest) =>
+      Effect.try({
+        try: () => {
+          const values = { key: manifestKey, manifest: JSON.stringify(manifest) };
+          db.run(
+            q
+              .insert(assetManifests)
+              .values(values)
+              .onConflictDoUpdate({ target: assetManifests.key, set: values }),
+          );
+        },
+        catch: failure("AssetStore.putManifest"),
+      }),
+
+    getManifest: (manifestKey) =>
+      Effect.try({
+        try: () => {
+          const row = db.all<{ manifest: string }>(
+            q
+              .select({ manifest: assetManifests.manifest })
+              .from(assetManifests)
+              .where(eq(assetManifests.key, manifestKey)),
+          )[0];
+          return row === undefined
+            ? Option.none()
+            : Option.some(Schema.decodeUnknownSync(StaticManifest)(JSON.parse(row.manifest)));
+        },
+        catch: failure("AssetStore.getManifest"),
+      }),
+
+    listManifests: (page) =>
+      Effect.try({
+        try: () => {
+          const limit = Math.max(1, Math.min(page.limit, 1000));
+          const rows = db.all<{ key: string }>(
+            q
+              .select({ key: assetManifests.key })
+              .from(assetManifests)
+              .where(page.cursor === undefined ? undefined : gt(assetManifests.key, page.cursor))
+              .orderBy(asc(assetManifests.key))
+              .limit(limit + 1),
+          );
+          const items = rows.slice(0, limit).map((row) => row.key);
+          return { items, cursor: rows.length > limit ? (items.at(-1) ?? null) : null };
+        },
+        catch: failure("AssetStore.listManifests"),
+      }),
+
+    deleteManifest: (manifestKey) =>
+      Effect.try({
+        try: () => db.run(q.delete(assetManifests).where(eq(assetManifests.key, manifestKey))),
+        catch: failure("AssetStore.deleteManifest"),
+      }),
+  };
+};
+
+/** AssetStore under `<dataDir>`; shares the embedded database with the DeploymentStore. */
+export const assetStoreLayer = (options: AssetStoreOptions): Layer.Layer<AssetStore, StoreError> =>
+  Layer.effect(
+    AssetStore,
+    Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          mkdirSync(join(options.dataDir, "blobs"), { recursive: true });
+          return acquireEmbeddedDatabase(options.dataDir);
+        },
+        catch: failure("AssetStore.open"),
+      }),
+      (handle) => Effect.sync(handle.release),
+    ).pipe(Effect.map((handle) => makeAssets(options.dataDir, handle.database))),
+  );

@@ -1,0 +1,1 @@
+export { type AssetStoreOptions, assetStoreLayer } from "./assetStore.js";

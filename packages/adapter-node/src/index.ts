@@ -1,0 +1,7 @@
+/** Public API of @w7s/adapter-node: the W7S ports as Layers on Node. */
+export * from "./assets/index.js";
+export * from "./auth/index.js";
+export { idsLayer } from "./ids.js";
+export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
+export * from "./runtime/index.js";
+export * from "./store/index.js";

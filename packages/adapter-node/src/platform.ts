@@ -1,0 +1,26 @@
+/** Every port the HTTP app needs, on Node, as one Layer. */
+import type { AssetStore, BackendRuntime, DeploymentStore, Ids, RepoAuth, StoreError } from "@w7s/core";
+import { Layer } from "effect";
+import { assetStoreLayer } from "./assets/index.js";
+import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
+import { idsLayer } from "./ids.js";
+import { type BackendRuntimeOptions, backendRuntimeLayer } from "./runtime/index.js";
+import { deploymentStoreLayer } from "./store/index.js";
+
+export interface NodePlatformOptions {
+  readonly dataDir: string;
+  readonly auth: RepoAuthOptions;
+  readonly runtime?: Omit<BackendRuntimeOptions, "dataDir">;
+}
+
+/** SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization. */
+export const nodePlatformLayer = (
+  options: NodePlatformOptions,
+): Layer.Layer<DeploymentStore | AssetStore | BackendRuntime | RepoAuth | Ids, StoreError> =>
+  Layer.mergeAll(
+    deploymentStoreLayer({ dataDir: options.dataDir }),
+    assetStoreLayer({ dataDir: options.dataDir }),
+    backendRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }),
+    repoAuthLayer(options.auth),
+    idsLayer,
+  );

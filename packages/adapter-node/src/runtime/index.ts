@@ -1,0 +1,9 @@
+export { SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
+export {
+  type BackendRuntimeOptions,
+  backendRuntimeLayer,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MEMORY_LIMIT_MB,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  makeWorkerdRuntime,
+} from "./workerdRuntime.js";

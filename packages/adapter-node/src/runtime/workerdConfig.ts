@@ -1,0 +1,86 @@
+/** The capnp text config of one deployment's workerd process. */
+import type { BackendBundle, RuntimeBinding } from "@w7s/core";
+
+/** Files written next to the config: module sources and binding values, referenced with `embed`. */
+export interface WorkerdFiles {
+  readonly config: string;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
+}
+
+export interface WorkerdConfigInput {
+  readonly bundle: BackendBundle;
+  readonly port: number;
+  readonly compatibilityDate: string;
+  readonly memoryLimitMb: number;
+  /** `host:port` of the control plane's internal API for platform_service bindings, if any. */
+  readonly platformServiceAddress: string | undefined;
+}
+
+/** Binding kinds this runtime provides; the rest are refused at publish with a clear message. */
+export const SUPPORTED_BINDING_TYPES: ReadonlySet<RuntimeBinding["type"]> = new Set([
+  "plain_text",
+  "secret_text",
+  "platform_service",
+]);
+
+const capnpString = (value: string): string => JSON.stringify(value);
+
+/** Builds the config; every user-controlled text goes through a file and `embed`, never into capnp syntax. */
+export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
+  const files: Array<{ path: string; content: string }> = [];
+  const modules = input.bundle.modules.map((module, index) => {
+    const path = `modules/${index}.js`;
+    files.push({ path, content: module.content });
+    return `(name = ${capnpString(module.name)}, esModule = embed ${capnpString(path)})`;
+  });
+  // The main module must come first in workerd's list.
+  const mainIndex = input.bundle.modules.findIndex((module) => module.name === input.bundle.mainModule);
+  if (mainIndex > 0) modules.unshift(...modules.splice(mainIndex, 1));
+
+  const bindings: string[] = [];
+  let usesPlatform = false;
+  input.bundle.bindings.forEach((binding, index) => {
+    if (binding.type === "plain_text" || binding.type === "secret_text") {
+      const path = `bindings/${index}.txt`;
+      files.push({ path, content: binding.text });
+      bindings.push(`(name = ${capnpString(binding.name)}, text = embed ${capnpString(path)})`);
+    } else if (binding.type === "platform_service" && input.platformServiceAddress !== undefined) {
+      usesPlatform = true;
+      bindings.push(`(name = ${capnpString(binding.name)}, service = "platform")`);
+    }
+  });
+
+  const flags = input.bundle.compatibilityFlags.map(capnpString).join(", ");
+  const services = [
+    `(name = "app", worker = .app)`,
+    `(name = "internet", network = (allow = ["public"], deny = ["local", "private"]))`,
+  ];
+  if (usesPlatform && input.platformServiceAddress !== undefined) {
+    services.push(
+      `(name = "platform", external = (address = ${capnpString(input.platformServiceAddress)}, http = ()))`,
+    );
+  }
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    ${services.join(",\n    ")}
+  ],
+  sockets = [(name = "http", address = ${capnpString(`127.0.0.1:${input.port}`)}, http = (), service = "app")],
+  v8Flags = [${capnpString(`--max-old-space-size=${input.memoryLimitMb}`)}],
+);
+
+const app :Workerd.Worker = (
+  modules = [
+    ${modules.join(",\n    ")}
+  ],
+  compatibilityDate = ${capnpString(input.compatibilityDate)},
+  compatibilityFlags = [${flags}],
+  bindings = [
+    ${bindings.join(",\n    ")}
+  ],
+  globalOutbound = "internet",
+);
+`;
+  return { config, files };
+};

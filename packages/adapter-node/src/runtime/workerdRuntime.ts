@@ -1,0 +1,317 @@
+/**
+ * BackendRuntime on workerd: one workerd process per live deployment, started on first use and stopped
+ * after it idles, so idle apps use no process time and publishing one app never touches another. User
+ * code never runs in the server process; each process sees only its own bindings, has no disk service,
+ * an empty environment, and an outbound network limited to public addresses.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { connect, createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { type BackendBundle, BackendRuntime, RuntimeError } from "@w7s/core";
+import { Effect, Layer } from "effect";
+import { SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
+
+/** The `workerd` npm package ships no types: its main export is the binary path and its newest date. */
+const workerdPackage = createRequire(import.meta.url)("workerd") as {
+  default: string;
+  compatibilityDate: string;
+};
+const workerd = workerdPackage.default;
+const newestCompatibilityDate = workerdPackage.compatibilityDate;
+
+export interface BackendRuntimeOptions {
+  readonly dataDir: string;
+  /** How long one request may take before the backend is stopped and the request answered 504. */
+  readonly requestTimeoutMs?: number;
+  /** V8 heap limit of each app, in MiB. */
+  readonly memoryLimitMb?: number;
+  /** How long a backend may go without requests before its process is stopped. */
+  readonly idleTimeoutMs?: number;
+  /** Base URL (`http://host:port`) that W7S_RPC/W7S_QUEUE/W7S_WORKFLOW/W7S_AI forward to. */
+  readonly platformServiceUrl?: string;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MEMORY_LIMIT_MB = 256;
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+const STARTUP_TIMEOUT_MS = 15_000;
+
+interface Deployment {
+  readonly bundle: BackendBundle;
+  readonly directory: string;
+  process: RunningProcess | undefined;
+  starting: Promise<RunningProcess> | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  inFlight: number;
+}
+
+interface RunningProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly exited: Promise<void>;
+  stderr: string;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+const clampDate = (date: string): string => (date > newestCompatibilityDate ? newestCompatibilityDate : date);
+
+const lastLines = (text: string, count = 8): string => text.trim().split("\n").slice(-count).join("\n");
+
+const runtimeError = (reason: RuntimeError["reason"], operation: string, description: string) =>
+  new RuntimeError({ reason, operation, description });
+
+export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const memoryLimitMb = options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const platformAddress =
+    options.platformServiceUrl === undefined ? undefined : new URL(options.platformServiceUrl).host;
+  const runtimeRoot = join(options.dataDir, "runtime");
+  const deployments = new Map<string, Deployment>();
+
+  const stopProcess = async (deployment: Deployment) => {
+    const running = deployment.process;
+    deployment.process = undefined;
+    deployment.starting = undefined;
+    if (deployment.idleTimer !== undefined) clearTimeout(deployment.idleTimer);
+    deployment.idleTimer = undefined;
+    if (running === undefined) return;
+    running.child.kill("SIGKILL");
+    await running.exited;
+  };
+
+  const scheduleIdleStop = (deployment: Deployment) => {
+    if (deployment.idleTimer !== undefined) clearTimeout(deployment.idleTimer);
+    deployment.idleTimer = setTimeout(() => {
+      if (deployment.inFlight === 0) void stopProcess(deployment);
+      else scheduleIdleStop(deployment);
+    }, idleTimeoutMs);
+    deployment.idleTimer.unref();
+  };
+
+  const startProcess = async (deployment: Deployment): Promise<RunningProcess> => {
+    const port = await freePort();
+    const { config, files } = workerdConfig({
+      bundle: deployment.bundle,
+      port,
+      compatibilityDate: clampDate(deployment.bundle.compatibilityDate),
+      memoryLimitMb,
+      platformServiceAddress: platformAddress,
+    });
+    for (const file of files) {
+      const path = join(deployment.directory, file.path);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.content, { mode: 0o600 });
+    }
+    writeFileSync(join(deployment.directory, "config.capnp"), config, { mode: 0o600 });
+    const child = spawn(workerd, ["serve", "config.capnp", "--experimental"], {
+      cwd: deployment.directory,
+      env: {},
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const running: RunningProcess = {
+      child,
+      port,
+      stderr: "",
+      exited: new Promise((resolve) => child.once("exit", () => resolve())),
+    };
+    const capture = (chunk: Buffer) => {
+      running.stderr = (running.stderr + chunk.toString("utf8")).slice(-8192);
+    };
+    child.stdout?.on("data", capture);
+    child.stderr?.on("data", capture);
+    let exited = false;
+    void running.exited.then(() => {
+      exited = true;
+      if (deployment.process === running) deployment.process = undefined;
+    });
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (!exited && Date.now() < deadline) {
+      if (await canConnect(port)) return running;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    child.kill("SIGKILL");
+    throw runtimeError(
+      "Rejected",
+      "BackendRuntime.publish",
+      lastLines(running.stderr) ||
+        (exited ? "workerd exited during start-up" : "workerd did not start in time"),
+    );
+  };
+
+  const ensureRunning = (deployment: Deployment): Promise<RunningProcess> => {
+    if (deployment.process !== undefined) return Promise.resolve(deployment.process);
+    if (deployment.starting === undefined) {
+      deployment.starting = startProcess(deployment).then(
+        (running) => {
+          deployment.process = running;
+          deployment.starting = undefined;
+          return running;
+        },
+        (error: unknown) => {
+          deployment.starting = undefined;
+          throw error;
+        },
+      );
+    }
+    return deployment.starting;
+  };
+
+  const publish = (bundle: BackendBundle) =>
+    Effect.tryPromise({
+      try: async () => {
+        const unsupported = bundle.bindings.find((binding) => !SUPPORTED_BINDING_TYPES.has(binding.type));
+        if (unsupported !== undefined) {
+          throw runtimeError(
+            "Rejected",
+            "BackendRuntime.publish",
+            `Binding ${unsupported.name} of type ${unsupported.type} is not supported by this runtime yet.`,
+          );
+        }
+        const previous = deployments.get(bundle.deploymentId);
+        if (previous !== undefined) await stopProcess(previous);
+        const directory = join(runtimeRoot, bundle.deploymentId.replace(/[^A-Za-z0-9-]/g, "_"));
+        await rm(directory, { recursive: true, force: true });
+        mkdirSync(directory, { recursive: true, mode: 0o700 });
+        const deployment: Deployment = {
+          bundle,
+          directory,
+          process: undefined,
+          starting: undefined,
+          idleTimer: undefined,
+          inFlight: 0,
+        };
+        const started = Date.now();
+        await ensureRunning(deployment);
+        deployments.set(bundle.deploymentId, deployment);
+        scheduleIdleStop(deployment);
+        return { startupTimeMs: Date.now() - started };
+      },
+      catch: (error) =>
+        error instanceof RuntimeError
+          ? error
+          : runtimeError(
+              "Unavailable",
+              "BackendRuntime.publish",
+              error instanceof Error ? error.message : String(error),
+            ),
+    });
+
+  const dispatch = (deploymentId: string, request: Request) =>
+    Effect.tryPromise({
+      try: async (signal) => {
+        const deployment = deployments.get(deploymentId);
+        if (deployment === undefined) {
+          throw runtimeError(
+            "NotFound",
+            "BackendRuntime.dispatch",
+            `No backend is published as ${deploymentId}.`,
+          );
+        }
+        deployment.inFlight += 1;
+        try {
+          const running = await ensureRunning(deployment);
+          scheduleIdleStop(deployment);
+          const url = new URL(request.url);
+          const target = `http://127.0.0.1:${running.port}${url.pathname}${url.search}`;
+          const timeout = AbortSignal.timeout(requestTimeoutMs);
+          const hasBody = request.method !== "GET" && request.method !== "HEAD";
+          try {
+            const response = await fetch(target, {
+              method: request.method,
+              headers: request.headers,
+              redirect: "manual",
+              signal: AbortSignal.any([timeout, signal]),
+              ...(hasBody ? { body: request.body, duplex: "half" } : {}),
+            } as RequestInit);
+            return response;
+          } catch (error) {
+            if (timeout.aborted) {
+              // A stuck isolate would block every later request; a fresh process serves the next one.
+              if (deployment.process === running) await stopProcess(deployment);
+              throw runtimeError(
+                "Timeout",
+                "BackendRuntime.dispatch",
+                `no response within ${requestTimeoutMs} ms`,
+              );
+            }
+            if (running.child.exitCode !== null || running.child.signalCode !== null) {
+              throw runtimeError(
+                "Unavailable",
+                "BackendRuntime.dispatch",
+                "The backend stopped while handling the request (it may have run out of memory).",
+              );
+            }
+            throw error;
+          }
+        } finally {
+          deployment.inFlight -= 1;
+        }
+      },
+      catch: (error) =>
+        error instanceof RuntimeError
+          ? error
+          : runtimeError(
+              "Unavailable",
+              "BackendRuntime.dispatch",
+              error instanceof Error ? error.message : String(error),
+            ),
+    });
+
+  const retire = (deploymentId: string) =>
+    Effect.promise(async () => {
+      const deployment = deployments.get(deploymentId);
+      if (deployment === undefined) return;
+      deployments.delete(deploymentId);
+      await stopProcess(deployment);
+      await rm(deployment.directory, { recursive: true, force: true });
+    });
+
+  const shutdown = () =>
+    Effect.promise(async () => {
+      await Promise.all([...deployments.values()].map(stopProcess));
+    });
+
+  /** Pids of running backends, for tests and diagnostics. */
+  const processIds = (): ReadonlyMap<string, number> =>
+    new Map(
+      [...deployments].flatMap(([id, deployment]) =>
+        deployment.process?.child.pid === undefined ? [] : [[id, deployment.process.child.pid] as const],
+      ),
+    );
+
+  return { service: { publish, dispatch, retire } satisfies BackendRuntime["Service"], shutdown, processIds };
+};
+
+/** BackendRuntime on workerd; every backend process is stopped when the Layer's scope closes. */
+export const backendRuntimeLayer = (options: BackendRuntimeOptions): Layer.Layer<BackendRuntime> =>
+  Layer.effect(
+    BackendRuntime,
+    Effect.acquireRelease(
+      Effect.sync(() => makeWorkerdRuntime(options)),
+      (runtime) => runtime.shutdown(),
+    ).pipe(Effect.map((runtime) => runtime.service)),
+  );

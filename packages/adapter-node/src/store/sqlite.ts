@@ -1,0 +1,93 @@
+/**
+ * The embedded database: one SQLite file under the data directory, opened with Node's built-in
+ * `node:sqlite`. Statements are built by drizzle-orm from the typed schema and executed synchronously,
+ * so a multi-statement change runs as one uninterrupted `BEGIN IMMEDIATE` transaction.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { drizzle } from "drizzle-orm/sqlite-proxy";
+import { SCHEMA_STATEMENTS } from "./schema.js";
+
+/** A statement drizzle built. */
+export interface BuiltQuery {
+  toSQL(): { sql: string; params: unknown[] };
+}
+
+/** A synchronous handle on the embedded database. */
+export interface EmbeddedDatabase {
+  /** drizzle, used only to build statements (`.toSQL()`); execution goes through `all` and `run`. */
+  readonly builder: ReturnType<typeof drizzle>;
+  readonly all: <Row>(query: BuiltQuery) => Row[];
+  readonly run: (query: BuiltQuery) => void;
+  /** Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back when it throws. */
+  readonly transaction: <A>(body: () => A) => A;
+  readonly close: () => void;
+}
+
+const openDatabases = new Map<string, { database: EmbeddedDatabase; users: number }>();
+
+const open = (file: string): EmbeddedDatabase => {
+  const sqlite = new DatabaseSync(file);
+  sqlite.exec("pragma journal_mode = wal; pragma busy_timeout = 5000; pragma synchronous = normal;");
+  for (const statement of SCHEMA_STATEMENTS) sqlite.exec(statement);
+  const builder = drizzle(async () => ({ rows: [] }));
+  const prepared = (query: BuiltQuery) => {
+    const { sql, params } = query.toSQL();
+    return { statement: sqlite.prepare(sql), params: params as SQLInputValue[] };
+  };
+  return {
+    builder,
+    all: <Row>(query: BuiltQuery) => {
+      const { statement, params } = prepared(query);
+      return statement.all(...params) as Row[];
+    },
+    run: (query) => {
+      const { statement, params } = prepared(query);
+      statement.run(...params);
+    },
+    transaction: (body) => {
+      sqlite.exec("begin immediate");
+      try {
+        const result = body();
+        sqlite.exec("commit");
+        return result;
+      } catch (error) {
+        sqlite.exec("rollback");
+        throw error;
+      }
+    },
+    close: () => sqlite.close(),
+  };
+};
+
+/**
+ * Opens (or shares) `<dataDir>/w7s.db`; several Layers of one process use one connection, closed when the
+ * last of them releases it.
+ */
+export const acquireEmbeddedDatabase = (
+  dataDir: string,
+): { database: EmbeddedDatabase; release: () => void } => {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, "w7s.db");
+  let entry = openDatabases.get(file);
+  if (entry === undefined) {
+    entry = { database: open(file), users: 0 };
+    openDatabases.set(file, entry);
+  }
+  entry.users += 1;
+  const shared = entry;
+  let released = false;
+  return {
+    database: shared.database,
+    release: () => {
+      if (released) return;
+      released = true;
+      shared.users -= 1;
+      if (shared.users === 0) {
+        openDatabases.delete(file);
+        shared.database.close();
+      }
+    },
+  };
+};
