@@ -1,0 +1,189 @@
+/**
+ * Server settings from flags, environment variables and an optional config file, in that order of
+ * precedence over the defaults. Pure: the caller passes argv, env and the file's contents.
+ */
+
+export interface ServerSettings {
+  readonly port: number;
+  readonly host: string;
+  readonly baseDomain: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly githubApiUrl: string;
+  readonly deployToken: string | undefined;
+  readonly oidcIssuer: string;
+  readonly oidcAudiences: readonly string[];
+  readonly oidcJwksUrl: string | undefined;
+  readonly requestTimeoutMs: number;
+  readonly memoryLimitMb: number;
+  readonly limitExemptOwners: readonly string[];
+}
+
+interface Setting {
+  readonly key: keyof ServerSettings;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: "string" | "port" | "number" | "list";
+  readonly help: string;
+}
+
+/** Every setting, its flag and its environment variable. */
+export const SETTINGS: readonly Setting[] = [
+  { key: "port", flag: "--port", env: "W7S_PORT", kind: "port", help: "port to listen on (8787)" },
+  { key: "host", flag: "--host", env: "W7S_HOST", kind: "string", help: "address to bind (127.0.0.1)" },
+  {
+    key: "baseDomain",
+    flag: "--base-domain",
+    env: "W7S_BASE_DOMAIN",
+    kind: "string",
+    help: "apps answer on <owner>.<base-domain> (w7s.localhost)",
+  },
+  {
+    key: "dataDir",
+    flag: "--data-dir",
+    env: "W7S_DATA_DIR",
+    kind: "string",
+    help: "where deployments and files are kept (./.w7s)",
+  },
+  {
+    key: "databaseUrl",
+    flag: "--database-url",
+    env: "DATABASE_URL",
+    kind: "string",
+    help: "Postgres URL for the control plane (not supported yet)",
+  },
+  {
+    key: "githubApiUrl",
+    flag: "--github-api-url",
+    env: "W7S_GITHUB_API_URL",
+    kind: "string",
+    help: "GitHub REST API base URL (https://api.github.com)",
+  },
+  {
+    key: "deployToken",
+    flag: "--deploy-token",
+    env: "W7S_DEPLOY_TOKEN",
+    kind: "string",
+    help: "a shared operator token that may deploy any repository",
+  },
+  {
+    key: "oidcIssuer",
+    flag: "--oidc-issuer",
+    env: "W7S_OIDC_ISSUER",
+    kind: "string",
+    help: "GitHub Actions OIDC issuer",
+  },
+  {
+    key: "oidcAudiences",
+    flag: "--oidc-audience",
+    env: "W7S_OIDC_AUDIENCE",
+    kind: "list",
+    help: "accepted OIDC audiences, comma separated",
+  },
+  {
+    key: "oidcJwksUrl",
+    flag: "--oidc-jwks-url",
+    env: "W7S_OIDC_JWKS_URL",
+    kind: "string",
+    help: "OIDC JWKS URL (<issuer>/.well-known/jwks)",
+  },
+  {
+    key: "requestTimeoutMs",
+    flag: "--request-timeout-ms",
+    env: "W7S_REQUEST_TIMEOUT_MS",
+    kind: "number",
+    help: "time a backend may take per request (30000)",
+  },
+  {
+    key: "memoryLimitMb",
+    flag: "--memory-limit-mb",
+    env: "W7S_MEMORY_LIMIT_MB",
+    kind: "number",
+    help: "heap limit per backend in MiB (256)",
+  },
+  {
+    key: "limitExemptOwners",
+    flag: "--limit-exempt-owners",
+    env: "W7S_LIMIT_EXEMPT_ORGS",
+    kind: "list",
+    help: "owners that skip the free-tier shape caps",
+  },
+];
+
+export const DEFAULT_SETTINGS: ServerSettings = {
+  port: 8787,
+  host: "127.0.0.1",
+  baseDomain: "w7s.localhost",
+  dataDir: "./.w7s",
+  databaseUrl: undefined,
+  githubApiUrl: "https://api.github.com",
+  deployToken: undefined,
+  oidcIssuer: "https://token.actions.githubusercontent.com",
+  oidcAudiences: ["w7s.cloud", "https://w7s.cloud"],
+  oidcJwksUrl: undefined,
+  requestTimeoutMs: 30_000,
+  memoryLimitMb: 256,
+  limitExemptOwners: [],
+};
+
+/** A setting that could not be read, naming where it came from. */
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+const convert = (setting: Setting, raw: unknown, source: string): unknown => {
+  if (setting.kind === "list") {
+    const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(",");
+    return items.map((item) => item.trim()).filter((item) => item !== "");
+  }
+  if (setting.kind === "port" || setting.kind === "number") {
+    const value = Number(raw);
+    const valid =
+      Number.isInteger(value) &&
+      value >= (setting.kind === "port" ? 0 : 1) &&
+      (setting.kind !== "port" || value <= 65535);
+    if (!valid)
+      throw new SettingsError(
+        `${source}: expected ${setting.kind === "port" ? "a port number" : "a positive whole number"}, got ${JSON.stringify(raw)}.`,
+      );
+    return value;
+  }
+  return String(raw);
+};
+
+/** Parses `--flag value` / `--flag=value`; returns settings and the arguments that are not flags. */
+export const resolveSettings = (input: {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly file?: Readonly<Record<string, unknown>> | undefined;
+}): { settings: ServerSettings; rest: string[] } => {
+  const fromFlags = new Map<keyof ServerSettings, unknown>();
+  const rest: string[] = [];
+  for (let index = 0; index < input.argv.length; index += 1) {
+    const argument = input.argv[index]!;
+    if (!argument.startsWith("--")) {
+      rest.push(argument);
+      continue;
+    }
+    const [flag, inline] = argument.split(/=(.*)/s, 2) as [string, string | undefined];
+    const setting = SETTINGS.find((candidate) => candidate.flag === flag);
+    if (setting === undefined) {
+      rest.push(argument);
+      continue;
+    }
+    const value = inline ?? input.argv[++index];
+    if (value === undefined) throw new SettingsError(`${flag} needs a value.`);
+    fromFlags.set(setting.key, convert(setting, value, flag));
+  }
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const setting of SETTINGS) {
+    const fileValue = input.file?.[setting.key];
+    const envValue = input.env[setting.env];
+    if (fromFlags.has(setting.key)) settings[setting.key] = fromFlags.get(setting.key);
+    else if (envValue !== undefined && envValue !== "")
+      settings[setting.key] = convert(setting, envValue, setting.env);
+    else if (fileValue !== undefined && fileValue !== null)
+      settings[setting.key] = convert(setting, fileValue, `config file ${setting.key}`);
+  }
+  return { settings: settings as unknown as ServerSettings, rest };
+};
