@@ -9,7 +9,8 @@ export interface WorkerdFiles {
 
 export interface WorkerdConfigInput {
   readonly bundle: BackendBundle;
-  readonly port: number;
+  /** Where the process listens: `unix:/path` or `host:port`. */
+  readonly address: string;
   readonly compatibilityDate: string;
   readonly memoryLimitMb: number;
   /** `host:port` of the control plane's internal API for platform_service bindings, if any. */
@@ -66,7 +67,7 @@ const config :Workerd.Config = (
   services = [
     ${services.join(",\n    ")}
   ],
-  sockets = [(name = "http", address = ${capnpString(`127.0.0.1:${input.port}`)}, http = (), service = "app")],
+  sockets = [(name = "http", address = ${capnpString(input.address)}, http = (), service = "app")],
   v8Flags = [${capnpString(`--max-old-space-size=${input.memoryLimitMb}`)}],
 );
 

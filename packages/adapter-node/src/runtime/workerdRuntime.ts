@@ -5,11 +5,15 @@
  * an empty environment, and an outbound network limited to public addresses.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { type BackendBundle, BackendRuntime, RuntimeError } from "@w7s/core";
 import { Effect, Layer } from "effect";
 import { SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
@@ -50,30 +54,53 @@ interface Deployment {
 
 interface RunningProcess {
   readonly child: ChildProcess;
-  readonly port: number;
+  /** Each process listens on its own Unix socket, so no other process can answer in its place. */
+  readonly socketPath: string;
   readonly exited: Promise<void>;
   stderr: string;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-
-const canConnect = (port: number): Promise<boolean> =>
+const canConnect = (socketPath: string): Promise<boolean> =>
   new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({ path: socketPath });
     socket.once("connect", () => {
       socket.destroy();
       resolve(true);
     });
     socket.once("error", () => resolve(false));
+  });
+
+/**
+ * Sends a request to a backend over its Unix socket. The `Host` header keeps the public host, so the app
+ * sees the URL its users addressed (D.4); redirects are returned, never followed.
+ */
+const forward = (socketPath: string, request: Request, signal: AbortSignal): Promise<Response> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    headers["host"] = url.host;
+    const outgoing = httpRequest(
+      { socketPath, path: `${url.pathname}${url.search}`, method: request.method, headers, signal },
+      (incoming) => {
+        const responseHeaders = new Headers();
+        for (let index = 0; index + 1 < incoming.rawHeaders.length; index += 2) {
+          responseHeaders.append(incoming.rawHeaders[index]!, incoming.rawHeaders[index + 1]!);
+        }
+        const status = incoming.statusCode ?? 502;
+        const empty = request.method === "HEAD" || status === 204 || status === 304;
+        if (empty) incoming.resume();
+        const body = empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
+        resolve(
+          new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders }),
+        );
+      },
+    );
+    outgoing.on("error", reject);
+    if (request.body === null) outgoing.end();
+    else Readable.fromWeb(request.body as NodeReadableStream).pipe(outgoing);
   });
 
 const clampDate = (date: string): string => (date > newestCompatibilityDate ? newestCompatibilityDate : date);
@@ -91,6 +118,13 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     options.platformServiceUrl === undefined ? undefined : new URL(options.platformServiceUrl).host;
   const runtimeRoot = join(options.dataDir, "runtime");
   const deployments = new Map<string, Deployment>();
+  // Socket paths must stay short (about 100 bytes), so they live in a private temporary folder.
+  let sockets: string | undefined;
+  let socketCounter = 0;
+  const socketDir = () => {
+    sockets ??= mkdtempSync(join(tmpdir(), "w7s-rt-"));
+    return sockets;
+  };
 
   const stopProcess = async (deployment: Deployment) => {
     const running = deployment.process;
@@ -113,10 +147,12 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   };
 
   const startProcess = async (deployment: Deployment): Promise<RunningProcess> => {
-    const port = await freePort();
+    socketCounter += 1;
+    const socketPath = join(socketDir(), `${socketCounter}.sock`);
+    await rm(socketPath, { force: true });
     const { config, files } = workerdConfig({
       bundle: deployment.bundle,
-      port,
+      address: `unix:${socketPath}`,
       compatibilityDate: clampDate(deployment.bundle.compatibilityDate),
       memoryLimitMb,
       platformServiceAddress: platformAddress,
@@ -134,7 +170,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     });
     const running: RunningProcess = {
       child,
-      port,
+      socketPath,
       stderr: "",
       exited: new Promise((resolve) => child.once("exit", () => resolve())),
     };
@@ -150,7 +186,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     });
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     while (!exited && Date.now() < deadline) {
-      if (await canConnect(port)) return running;
+      if (await canConnect(socketPath)) return running;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     child.kill("SIGKILL");
@@ -235,19 +271,9 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
         try {
           const running = await ensureRunning(deployment);
           scheduleIdleStop(deployment);
-          const url = new URL(request.url);
-          const target = `http://127.0.0.1:${running.port}${url.pathname}${url.search}`;
           const timeout = AbortSignal.timeout(requestTimeoutMs);
-          const hasBody = request.method !== "GET" && request.method !== "HEAD";
           try {
-            const response = await fetch(target, {
-              method: request.method,
-              headers: request.headers,
-              redirect: "manual",
-              signal: AbortSignal.any([timeout, signal]),
-              ...(hasBody ? { body: request.body, duplex: "half" } : {}),
-            } as RequestInit);
-            return response;
+            return await forward(running.socketPath, request, AbortSignal.any([timeout, signal]));
           } catch (error) {
             if (timeout.aborted) {
               // A stuck isolate would block every later request; a fresh process serves the next one.
@@ -293,6 +319,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const shutdown = () =>
     Effect.promise(async () => {
       await Promise.all([...deployments.values()].map(stopProcess));
+      if (sockets !== undefined) await rm(sockets, { recursive: true, force: true });
     });
 
   /** Pids of running backends, for tests and diagnostics. */

@@ -1,0 +1,7 @@
+export {
+  type GitHubStandIn,
+  type OidcClaims,
+  type RecordedRequest,
+  type RepoPermissions,
+  startGitHubStandIn,
+} from "./standIn.js";

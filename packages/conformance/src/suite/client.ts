@@ -1,0 +1,106 @@
+import { request as httpRequest } from "node:http";
+/** Talking to a server under test: deploy requests and requests addressed to an app host. */
+import { type ArchiveFiles, zipFiles } from "./archives.js";
+
+export interface ConformanceTarget {
+  /** `http://127.0.0.1:<port>` */
+  readonly baseUrl: string;
+  readonly baseDomain: string;
+  readonly close: () => Promise<void>;
+}
+
+export interface DeployOptions {
+  readonly token?: string | null;
+  readonly repository?: string | null;
+  readonly sha?: string | null;
+  readonly branch?: string | null;
+  readonly files?: ArchiveFiles;
+  readonly zip?: Uint8Array;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: string;
+}
+
+export interface DeployAnswer {
+  readonly status: number;
+  readonly body: {
+    readonly status: string;
+    readonly error?: string;
+    readonly details?: Record<string, unknown>;
+    readonly data?: Record<string, unknown> & { url?: string; deployment?: Record<string, unknown> };
+  };
+}
+
+/** Posts a deploy the way the action does (J.3); `null` leaves a header out. */
+export const deploy = async (target: ConformanceTarget, options: DeployOptions): Promise<DeployAnswer> => {
+  const headers = new Headers(options.headers);
+  const set = (name: string, value: string | null | undefined, fallback: string) => {
+    if (value !== null) headers.set(name, value ?? fallback);
+  };
+  if (options.token !== null && options.token !== undefined)
+    headers.set("authorization", `Bearer ${options.token}`);
+  headers.set("content-type", options.contentType ?? "application/zip");
+  set("x-github-repository", options.repository, "conformance/app");
+  set("x-github-sha", options.sha, "0123456789abcdef0123456789abcdef01234567");
+  set("x-github-branch", options.branch, "main");
+  const body = options.zip ?? zipFiles(options.files ?? { "dist/index.html": "<h1>hi</h1>" });
+  const response = await fetch(`${target.baseUrl}/api/v1/deploy${options.query ?? ""}`, {
+    method: "POST",
+    headers,
+    body: body as Uint8Array<ArrayBuffer>,
+  });
+  const text = await response.text();
+  let parsed: DeployAnswer["body"];
+  try {
+    parsed = JSON.parse(text) as DeployAnswer["body"];
+  } catch {
+    parsed = { status: "unparsable", error: text };
+  }
+  return { status: response.status, body: parsed };
+};
+
+export interface AppRequestInit {
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/**
+ * A request to `http://<host><path>` sent to the server under test. fetch() does not let callers set
+ * `Host`, so this goes through node:http; redirects are never followed.
+ */
+export const request = (
+  target: ConformanceTarget,
+  host: string,
+  path: string,
+  init: AppRequestInit = {},
+): Promise<Response> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(target.baseUrl);
+    const outgoing = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: init.method ?? "GET",
+        headers: { ...init.headers, host },
+      },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+        incoming.on("end", () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) {
+            if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+            else if (value !== undefined) headers.set(name, value);
+          }
+          const status = incoming.statusCode ?? 500;
+          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          resolve(new Response(body, { status, headers }));
+        });
+        incoming.on("error", reject);
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(init.body);
+  });
