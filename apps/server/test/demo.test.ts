@@ -87,6 +87,14 @@ describe("the embedded default with the examples deployed", () => {
     ).toMatchObject({
       message: "Hello, Ada!",
     });
+    expect(JSON.parse((await get(server, "demo.w7s.localhost", "/fullstack/api/message")).body)).toEqual({
+      message: "Hello from Hono in demo/fullstack (production)",
+    });
+    const spaRoute = await get(server, "demo.w7s.localhost", "/fullstack/about");
+    expect({ status: spaRoute.status, spa: spaRoute.body.includes("Fullstack on W7S") }).toEqual({
+      status: 200,
+      spa: true,
+    });
     const branch = await get(server, "feature-hello--demo.w7s.localhost", "/ts-backend/");
     expect({ environment: branch.environment, body: JSON.parse(branch.body) }).toMatchObject({
       environment: "feature-hello",
