@@ -8,7 +8,7 @@ import { Result } from "effect";
 import { BadRequest } from "../errors/httpErrors.js";
 import type { BackendModule } from "../ports/BackendRuntime.js";
 import type { NativeBackend } from "./layout.js";
-import { isTypeScriptModule, stripTypes } from "./typescript.js";
+import { isTypeScriptModule, stripTypes, typescriptMessages } from "./typescript.js";
 
 /** The exact B.8 texts. */
 export const moduleGraphMessages = {
@@ -43,6 +43,9 @@ const CANDIDATE_SUFFIXES = [
 ];
 
 const decoder = new TextDecoder();
+
+const isEmptyOutput = (error: BadRequest, path: string): boolean =>
+  error.message === typescriptMessages.emptyOutput(path);
 
 /** Every static import and re-export specifier of a module text, in text order. */
 export const importSpecifiers = (text: string): string[] => {
@@ -120,8 +123,15 @@ export const collectBackendModules = (
     let code = source;
     if (isTypeScriptModule(path)) {
       const stripped = stripTypes(path, source);
-      if (Result.isFailure(stripped)) return Result.fail(stripped.failure);
-      code = stripped.success;
+      // A module that only declares types strips to nothing; its importers' type imports are elided, so an
+      // empty module keeps the graph loadable. Only an empty entrypoint is the B.8 error.
+      if (
+        Result.isFailure(stripped) &&
+        !(path !== backend.entrypoint && isEmptyOutput(stripped.failure, path))
+      ) {
+        return Result.fail(stripped.failure);
+      }
+      code = Result.isSuccess(stripped) ? stripped.success : "export {};\n";
     }
 
     const rewrites = new Map<string, string>();

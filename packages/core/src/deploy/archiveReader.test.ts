@@ -1,0 +1,100 @@
+import { Result } from "effect";
+import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { makeArchiveBudget } from "./archiveBudget.js";
+import { readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
+
+const read = (files: Record<string, string | [string, { level?: 0; os?: number; attrs?: number }]>) =>
+  readDeployArchive(
+    zipSync(
+      Object.fromEntries(
+        Object.entries(files).map(([path, value]) =>
+          typeof value === "string" ? [path, strToU8(value)] : [path, [strToU8(value[0]), value[1]]],
+        ),
+      ) as never,
+    ),
+  );
+const failure = <A>(result: Result.Result<A, { message: string }>) =>
+  Result.isFailure(result) ? result.failure.message : "succeeded";
+
+const zeros = (bytes: number): Promise<Uint8Array> =>
+  new Promise((resolve) => {
+    const parts: Uint8Array[] = [];
+    const zip = new Zip((_, chunk, final) => {
+      parts.push(chunk);
+      if (final) resolve(new Uint8Array(Buffer.concat(parts)));
+    });
+    const entry = new ZipDeflate("dist/big.bin", { level: 9 });
+    zip.add(entry);
+    const step = new Uint8Array(1 << 20);
+    for (let written = 0; written < bytes; written += step.length)
+      entry.push(step, written + step.length >= bytes);
+    zip.end();
+  });
+
+describe("B.4 reading a deploy archive", () => {
+  it("returns files by normalized path, strips one common root, drops directories", () => {
+    const result = read({
+      "repo-main/dist/index.html": "<h1>x</h1>",
+      "repo-main/dist/": "",
+      "repo-main/w7s.json": "{}",
+    });
+    const archive = Result.getOrThrow(result);
+    expect([...archive.files.keys()]).toEqual(["dist/index.html", "w7s.json"]);
+    expect(archive.strippedRoot).toBe("repo-main");
+    expect(new TextDecoder().decode(archive.files.get("dist/index.html"))).toBe("<h1>x</h1>");
+  });
+
+  it("reads stored (uncompressed) entries", () => {
+    expect(
+      Result.getOrThrow(read({ "dist/a.txt": ["plain", { level: 0 }] })).files.get("dist/a.txt"),
+    ).toEqual(strToU8("plain"));
+  });
+
+  it.each([
+    [{}, "Deploy archive is empty."],
+    [{ "../x": "x", "dist/index.html": "x" }, 'Deploy archive entry "../x" escapes the archive root.'],
+    [{ "/abs": "x" }, 'Deploy archive entry "/abs" has an absolute path.'],
+    [{ "a\\b.txt": "x", "a/b.txt": "y" }, 'Deploy archive contains "a/b.txt" more than once.'],
+    [
+      { "dist/link": ["/etc/passwd", { os: 3, attrs: (0o120777 << 16) >>> 0 }] },
+      'Deploy archive entry "dist/link" is a symbolic link.',
+    ],
+  ] as const)("refuses %j", (files, message) => {
+    const result =
+      Object.keys(files).length === 0 ? readDeployArchive(new Uint8Array(0)) : read(files as never);
+    expect(failure(result)).toBe(message);
+  });
+
+  it("refuses bytes that are not a zip", () => {
+    expect(failure(readDeployArchive(strToU8("hello")))).toBe("Unable to read deploy archive: invalid zip");
+  });
+
+  it("stops inflating a bomb at the cap, without allocating what it declares", async () => {
+    const bomb = await zeros(101 * 1024 * 1024);
+    expect(bomb.byteLength).toBeLessThan(256 * 1024);
+    const before = process.memoryUsage().arrayBuffers;
+    const result = readDeployArchive(bomb);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(failure(result)).toBe("Deploy archive expands past 100 MB.");
+    if (Result.isFailure(result))
+      expect(result.failure.details).toEqual({ limits: ["Deploy archive expands past 100 MB."] });
+    // The chunks already inflated are kept until the cap is hit; nothing beyond it is allocated.
+    expect(grown).toBeLessThan(160 * 1024 * 1024);
+  });
+
+  it("refuses a body past 25 MB while it arrives", async () => {
+    const chunk = new Uint8Array(1 << 20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += 1;
+        controller.enqueue(chunk);
+        if (sent > 40) controller.close();
+      },
+    });
+    const result = await readBodyWithinBudget(body, makeArchiveBudget());
+    expect(failure(result)).toBe("Deploy archive exceeds 25 MB.");
+    expect(sent).toBeLessThanOrEqual(27);
+  });
+});
