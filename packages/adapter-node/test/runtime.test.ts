@@ -130,3 +130,72 @@ describe("workerd backend runtime", () => {
     expect(await (await call("fetcher")).text()).toMatch(/^blocked/);
   });
 });
+
+describe("workerd isolation and limits", () => {
+  it("gives an app no view of host files, even with nodejs_compat", async () => {
+    await Effect.runPromise(
+      runtime.service.publish({
+        ...bundle("files", [
+          {
+            name: "index.js",
+            content:
+              'import fs from "node:fs";\nexport default { fetch() { try { return new Response("read " + fs.readFileSync("/etc/hostname", "utf8")); } catch (e) { return new Response("denied: " + e.code); } } };',
+          },
+        ]),
+        compatibilityFlags: ["nodejs_compat"],
+      }),
+    );
+    expect(await (await call("files")).text()).toMatch(/^denied/);
+  });
+
+  it("stops an app that allocates without bound; it serves again afterwards", async () => {
+    await Effect.runPromise(
+      runtime.service.publish(
+        bundle("hog", [
+          {
+            name: "index.js",
+            content:
+              'const kept = [];\nexport default { fetch(req) { if (new URL(req.url).pathname === "/hog") { for (;;) kept.push(new Array(1e6).fill(Math.random())); } return new Response("fine"); } };',
+          },
+        ]),
+      ),
+    );
+    const hog = await Effect.runPromise(Effect.result(runtime.service.dispatch("hog", new Request("http://app.test/hog"))));
+    expect(hog._tag).toBe("Failure");
+    expect(await (await call("hog", "/ok")).text()).toBe("fine");
+  }, 30_000);
+
+  it("republishing one app leaves another app's process alone; retire stops it", async () => {
+    const before = runtime.processIds().get("b");
+    await Effect.runPromise(
+      runtime.service.publish(bundle("c", [{ name: "index.js", content: 'export default { fetch() { return new Response("c"); } };' }])),
+    );
+    await Effect.runPromise(
+      runtime.service.publish(bundle("c", [{ name: "index.js", content: 'export default { fetch() { return new Response("c2"); } };' }])),
+    );
+    expect(await (await call("c")).text()).toBe("c2");
+    expect(runtime.processIds().get("b")).toBe(before);
+    await Effect.runPromise(runtime.service.retire("c"));
+    expect(runtime.processIds().has("c")).toBe(false);
+    const gone = await Effect.runPromise(Effect.result(runtime.service.dispatch("c", new Request("http://app.test/"))));
+    expect(gone._tag === "Failure" && gone.failure.reason).toBe("NotFound");
+  });
+});
+
+describe("idle backends", () => {
+  it("stop after the idle timeout and start again on the next request", async () => {
+    const idle = makeWorkerdRuntime({ dataDir, idleTimeoutMs: 300 });
+    try {
+      await Effect.runPromise(
+        idle.service.publish(bundle("sleepy", [{ name: "index.js", content: 'export default { fetch() { return new Response("awake"); } };' }])),
+      );
+      expect(idle.processIds().has("sleepy")).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(idle.processIds().has("sleepy")).toBe(false);
+      const response = await Effect.runPromise(idle.service.dispatch("sleepy", new Request("http://app.test/")));
+      expect(await response.text()).toBe("awake");
+    } finally {
+      await Effect.runPromise(idle.shutdown());
+    }
+  });
+});

@@ -42,6 +42,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MEMORY_LIMIT_MB = 256;
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const STARTUP_TIMEOUT_MS = 15_000;
+const STARTUP_SETTLE_MS = 250;
+const COMPILE_FAILURE = /service app: Uncaught/;
 
 interface Deployment {
   readonly bundle: BackendBundle;
@@ -50,6 +52,8 @@ interface Deployment {
   starting: Promise<RunningProcess> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   inFlight: number;
+  /** The module graph has loaded once, so later (re)starts skip the compile check. */
+  validated: boolean;
 }
 
 interface RunningProcess {
@@ -103,6 +107,8 @@ const forward = (socketPath: string, request: Request, signal: AbortSignal): Pro
     else Readable.fromWeb(request.body as NodeReadableStream).pipe(outgoing);
   });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const clampDate = (date: string): string => (date > newestCompatibilityDate ? newestCompatibilityDate : date);
 
 const lastLines = (text: string, count = 8): string => text.trim().split("\n").slice(-count).join("\n");
@@ -146,7 +152,8 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     deployment.idleTimer.unref();
   };
 
-  const startProcess = async (deployment: Deployment): Promise<RunningProcess> => {
+  /** `validate` waits for workerd to report a failed compile; only the first start of a deployment needs it. */
+  const startProcess = async (deployment: Deployment, validate: boolean): Promise<RunningProcess> => {
     socketCounter += 1;
     const socketPath = join(socketDir(), `${socketCounter}.sock`);
     await rm(socketPath, { force: true });
@@ -186,7 +193,16 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     });
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     while (!exited && Date.now() < deadline) {
-      if (await canConnect(socketPath)) return running;
+      if (await canConnect(socketPath)) {
+        // workerd listens while it compiles the app and reports a failed compile on stderr instead of
+        // exiting, so give it a moment to speak up before calling the backend ready.
+        const settled = Date.now() + (validate ? STARTUP_SETTLE_MS : 0);
+        while (!exited && Date.now() < settled && !COMPILE_FAILURE.test(running.stderr)) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        if (!exited && !COMPILE_FAILURE.test(running.stderr)) return running;
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     child.kill("SIGKILL");
@@ -198,11 +214,15 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     );
   };
 
+  const isAlive = (running: RunningProcess) => running.child.exitCode === null && running.child.signalCode === null;
+
   const ensureRunning = (deployment: Deployment): Promise<RunningProcess> => {
-    if (deployment.process !== undefined) return Promise.resolve(deployment.process);
+    if (deployment.process !== undefined && isAlive(deployment.process)) return Promise.resolve(deployment.process);
+    deployment.process = undefined;
     if (deployment.starting === undefined) {
-      deployment.starting = startProcess(deployment).then(
+      deployment.starting = startProcess(deployment, !deployment.validated).then(
         (running) => {
+          deployment.validated = true;
           deployment.process = running;
           deployment.starting = undefined;
           return running;
@@ -239,6 +259,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
           starting: undefined,
           idleTimer: undefined,
           inFlight: 0,
+          validated: false,
         };
         const started = Date.now();
         await ensureRunning(deployment);
@@ -284,7 +305,8 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
                 `no response within ${requestTimeoutMs} ms`,
               );
             }
-            if (running.child.exitCode !== null || running.child.signalCode !== null) {
+            if (!isAlive(running) || (await Promise.race([running.exited.then(() => true), sleep(50).then(() => false)]))) {
+              if (deployment.process === running) deployment.process = undefined;
               throw runtimeError(
                 "Unavailable",
                 "BackendRuntime.dispatch",
