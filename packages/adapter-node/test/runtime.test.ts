@@ -160,7 +160,9 @@ describe("workerd isolation and limits", () => {
         ]),
       ),
     );
-    const hog = await Effect.runPromise(Effect.result(runtime.service.dispatch("hog", new Request("http://app.test/hog"))));
+    const hog = await Effect.runPromise(
+      Effect.result(runtime.service.dispatch("hog", new Request("http://app.test/hog"))),
+    );
     expect(hog._tag).toBe("Failure");
     expect(await (await call("hog", "/ok")).text()).toBe("fine");
   }, 30_000);
@@ -168,16 +170,26 @@ describe("workerd isolation and limits", () => {
   it("republishing one app leaves another app's process alone; retire stops it", async () => {
     const before = runtime.processIds().get("b");
     await Effect.runPromise(
-      runtime.service.publish(bundle("c", [{ name: "index.js", content: 'export default { fetch() { return new Response("c"); } };' }])),
+      runtime.service.publish(
+        bundle("c", [
+          { name: "index.js", content: 'export default { fetch() { return new Response("c"); } };' },
+        ]),
+      ),
     );
     await Effect.runPromise(
-      runtime.service.publish(bundle("c", [{ name: "index.js", content: 'export default { fetch() { return new Response("c2"); } };' }])),
+      runtime.service.publish(
+        bundle("c", [
+          { name: "index.js", content: 'export default { fetch() { return new Response("c2"); } };' },
+        ]),
+      ),
     );
     expect(await (await call("c")).text()).toBe("c2");
     expect(runtime.processIds().get("b")).toBe(before);
     await Effect.runPromise(runtime.service.retire("c"));
     expect(runtime.processIds().has("c")).toBe(false);
-    const gone = await Effect.runPromise(Effect.result(runtime.service.dispatch("c", new Request("http://app.test/"))));
+    const gone = await Effect.runPromise(
+      Effect.result(runtime.service.dispatch("c", new Request("http://app.test/"))),
+    );
     expect(gone._tag === "Failure" && gone.failure.reason).toBe("NotFound");
   });
 });
@@ -187,12 +199,18 @@ describe("idle backends", () => {
     const idle = makeWorkerdRuntime({ dataDir, idleTimeoutMs: 300 });
     try {
       await Effect.runPromise(
-        idle.service.publish(bundle("sleepy", [{ name: "index.js", content: 'export default { fetch() { return new Response("awake"); } };' }])),
+        idle.service.publish(
+          bundle("sleepy", [
+            { name: "index.js", content: 'export default { fetch() { return new Response("awake"); } };' },
+          ]),
+        ),
       );
       expect(idle.processIds().has("sleepy")).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 800));
       expect(idle.processIds().has("sleepy")).toBe(false);
-      const response = await Effect.runPromise(idle.service.dispatch("sleepy", new Request("http://app.test/")));
+      const response = await Effect.runPromise(
+        idle.service.dispatch("sleepy", new Request("http://app.test/")),
+      );
       expect(await response.text()).toBe("awake");
     } finally {
       await Effect.runPromise(idle.shutdown());

@@ -6,4 +6,5 @@ export {
   DEFAULT_MEMORY_LIMIT_MB,
   DEFAULT_REQUEST_TIMEOUT_MS,
   makeWorkerdRuntime,
+  stopOrphanedBackends,
 } from "./workerdRuntime.js";

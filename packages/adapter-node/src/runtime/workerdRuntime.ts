@@ -5,7 +5,15 @@
  * an empty environment, and an outbound network limited to public addresses.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
@@ -43,6 +51,8 @@ export const DEFAULT_MEMORY_LIMIT_MB = 256;
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const STARTUP_TIMEOUT_MS = 15_000;
 const STARTUP_SETTLE_MS = 250;
+/** The published bundle, kept so a restarted server can run it again (it holds secrets: mode 0600). */
+const BUNDLE_FILE = "bundle.json";
 const COMPILE_FAILURE = /service app: Uncaught/;
 
 interface Deployment {
@@ -116,7 +126,33 @@ const lastLines = (text: string, count = 8): string => text.trim().split("\n").s
 const runtimeError = (reason: RuntimeError["reason"], operation: string, description: string) =>
   new RuntimeError({ reason, operation, description });
 
+/**
+ * Stops workerd processes a previous server left behind (after `kill -9` its children keep running):
+ * every pid file under `runtime/` whose process is still a workerd.
+ */
+export const stopOrphanedBackends = (dataDir: string): number => {
+  const runtimeRoot = join(dataDir, "runtime");
+  let stopped = 0;
+  for (const entry of existsSync(runtimeRoot) ? readdirSync(runtimeRoot) : []) {
+    const pidFile = join(runtimeRoot, entry, "workerd.pid");
+    if (!existsSync(pidFile)) continue;
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (command.includes("workerd")) {
+        process.kill(pid, "SIGKILL");
+        stopped += 1;
+      }
+    } catch {
+      // Gone already, or not inspectable here: nothing to stop.
+    }
+    rmSync(pidFile, { force: true });
+  }
+  return stopped;
+};
+
 export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
+  stopOrphanedBackends(options.dataDir);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const memoryLimitMb = options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -175,6 +211,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       env: {},
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) writeFileSync(join(deployment.directory, "workerd.pid"), String(child.pid));
     const running: RunningProcess = {
       child,
       socketPath,
@@ -214,10 +251,12 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     );
   };
 
-  const isAlive = (running: RunningProcess) => running.child.exitCode === null && running.child.signalCode === null;
+  const isAlive = (running: RunningProcess) =>
+    running.child.exitCode === null && running.child.signalCode === null;
 
   const ensureRunning = (deployment: Deployment): Promise<RunningProcess> => {
-    if (deployment.process !== undefined && isAlive(deployment.process)) return Promise.resolve(deployment.process);
+    if (deployment.process !== undefined && isAlive(deployment.process))
+      return Promise.resolve(deployment.process);
     deployment.process = undefined;
     if (deployment.starting === undefined) {
       deployment.starting = startProcess(deployment, !deployment.validated).then(
@@ -236,6 +275,32 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     return deployment.starting;
   };
 
+  const directoryOf = (deploymentId: string) =>
+    join(runtimeRoot, deploymentId.replace(/[^A-Za-z0-9-]/g, "_"));
+
+  /** After a restart, a deployment published by an earlier server process is loaded from its bundle file. */
+  const restore = (deploymentId: string): Deployment | undefined => {
+    const directory = directoryOf(deploymentId);
+    let bundle: BackendBundle;
+    try {
+      bundle = JSON.parse(readFileSync(join(directory, BUNDLE_FILE), "utf8")) as BackendBundle;
+    } catch {
+      return undefined;
+    }
+    if (bundle.deploymentId !== deploymentId) return undefined;
+    const deployment: Deployment = {
+      bundle,
+      directory,
+      process: undefined,
+      starting: undefined,
+      idleTimer: undefined,
+      inFlight: 0,
+      validated: true,
+    };
+    deployments.set(deploymentId, deployment);
+    return deployment;
+  };
+
   const publish = (bundle: BackendBundle) =>
     Effect.tryPromise({
       try: async () => {
@@ -249,7 +314,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
         }
         const previous = deployments.get(bundle.deploymentId);
         if (previous !== undefined) await stopProcess(previous);
-        const directory = join(runtimeRoot, bundle.deploymentId.replace(/[^A-Za-z0-9-]/g, "_"));
+        const directory = directoryOf(bundle.deploymentId);
         await rm(directory, { recursive: true, force: true });
         mkdirSync(directory, { recursive: true, mode: 0o700 });
         const deployment: Deployment = {
@@ -261,6 +326,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
           inFlight: 0,
           validated: false,
         };
+        writeFileSync(join(directory, BUNDLE_FILE), JSON.stringify(bundle), { mode: 0o600 });
         const started = Date.now();
         await ensureRunning(deployment);
         deployments.set(bundle.deploymentId, deployment);
@@ -280,7 +346,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const dispatch = (deploymentId: string, request: Request) =>
     Effect.tryPromise({
       try: async (signal) => {
-        const deployment = deployments.get(deploymentId);
+        const deployment = deployments.get(deploymentId) ?? restore(deploymentId);
         if (deployment === undefined) {
           throw runtimeError(
             "NotFound",
@@ -305,7 +371,10 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
                 `no response within ${requestTimeoutMs} ms`,
               );
             }
-            if (!isAlive(running) || (await Promise.race([running.exited.then(() => true), sleep(50).then(() => false)]))) {
+            if (
+              !isAlive(running) ||
+              (await Promise.race([running.exited.then(() => true), sleep(50).then(() => false)]))
+            ) {
               if (deployment.process === running) deployment.process = undefined;
               throw runtimeError(
                 "Unavailable",
