@@ -19,6 +19,10 @@ export interface AssetStoreOptions {
   readonly dataDir: string;
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const SMALL_BLOB_BYTES = 512 * 1024;
+const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
+
 const failure = (operation: string) => (cause: unknown) =>
   new StoreError({
     reason: "Unavailable",
@@ -42,6 +46,34 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     await rename(temporary, path);
   };
 
+  const objectSql = q
+    .select({
+      blob: assetObjects.blob,
+      content_type: assetObjects.content_type,
+      etag: assetObjects.etag,
+      size: assetObjects.size,
+    })
+    .from(assetObjects)
+    .where(eq(assetObjects.key, ""))
+    .toSQL().sql;
+
+  // Blobs never change (they are named by their hash), so small ones are kept in memory, oldest out first.
+  const blobCache = new Map<string, Uint8Array>();
+  let cachedBytes = 0;
+  const smallBlob = async (hash: string, size: number) => {
+    const cached = blobCache.get(hash);
+    if (cached !== undefined) return cached;
+    const bytes = await readBlob(hash, 0, size);
+    blobCache.set(hash, bytes);
+    cachedBytes += bytes.byteLength;
+    while (cachedBytes > BLOB_CACHE_BYTES) {
+      const [oldest, evicted] = blobCache.entries().next().value!;
+      blobCache.delete(oldest);
+      cachedBytes -= evicted.byteLength;
+    }
+    return bytes;
+  };
+
   const readBlob = async (hash: string, offset: number, length: number) => {
     const handle = await open(blobPath(hash), "r");
     try {
@@ -62,7 +94,10 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     putObject: (key, body, metadata) =>
       Effect.tryPromise({
         try: async () => {
-          const hash = createHash("sha256").update(body).digest("hex");
+          // The core names objects by the SHA-256 of their bytes (`etag`); anything else is hashed here.
+          const hash = SHA256_HEX.test(metadata.etag)
+            ? metadata.etag
+            : createHash("sha256").update(body).digest("hex");
           await writeBlob(hash, body);
           const values = {
             key,
@@ -84,21 +119,19 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     getObject: (key, range) =>
       Effect.tryPromise({
         try: async () => {
-          const row = db.all<{ blob: string; content_type: string; etag: string; size: number }>(
-            q
-              .select({
-                blob: assetObjects.blob,
-                content_type: assetObjects.content_type,
-                etag: assetObjects.etag,
-                size: assetObjects.size,
-              })
-              .from(assetObjects)
-              .where(eq(assetObjects.key, key)),
+          const row = db.query<{ blob: string; content_type: string; etag: string; size: number }>(
+            objectSql,
+            [key],
           )[0];
           if (row === undefined) return Option.none();
           const offset = range?.offset ?? 0;
           const length = range?.length ?? row.size;
-          const body = await readBlob(row.blob, offset, Math.max(0, Math.min(length, row.size - offset)));
+          const wanted = Math.max(0, Math.min(length, row.size - offset));
+          const whole = row.size <= SMALL_BLOB_BYTES ? await smallBlob(row.blob, row.size) : undefined;
+          const body =
+            whole === undefined
+              ? await readBlob(row.blob, offset, wanted)
+              : whole.subarray(offset, offset + wanted);
           return Option.some({ body, size: row.size, contentType: row.content_type, etag: row.etag });
         },
         catch: failure("AssetStore.getObject"),
@@ -123,7 +156,14 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
                 .where(eq(assetObjects.blob, blob))
                 .limit(1),
             );
-            if (stillUsed.length === 0) await rm(blobPath(blob), { force: true });
+            if (stillUsed.length === 0) {
+              await rm(blobPath(blob), { force: true });
+              const cached = blobCache.get(blob);
+              if (cached !== undefined) {
+                blobCache.delete(blob);
+                cachedBytes -= cached.byteLength;
+              }
+            }
           }
         },
         catch: failure("AssetStore.deleteObjects"),

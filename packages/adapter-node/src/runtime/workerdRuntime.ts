@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { rm } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -88,6 +88,8 @@ const canConnect = (socketPath: string): Promise<boolean> =>
  * Sends a request to a backend over its Unix socket. The `Host` header keeps the public host, so the app
  * sees the URL its users addressed (D.4); redirects are returned, never followed.
  */
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+
 const forward = (socketPath: string, request: Request, signal: AbortSignal): Promise<Response> =>
   new Promise((resolve, reject) => {
     const url = new URL(request.url);
@@ -97,7 +99,14 @@ const forward = (socketPath: string, request: Request, signal: AbortSignal): Pro
     });
     headers["host"] = url.host;
     const outgoing = httpRequest(
-      { socketPath, path: `${url.pathname}${url.search}`, method: request.method, headers, signal },
+      {
+        socketPath,
+        agent: keepAlive,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers,
+        signal,
+      },
       (incoming) => {
         const responseHeaders = new Headers();
         for (let index = 0; index + 1 < incoming.rawHeaders.length; index += 2) {

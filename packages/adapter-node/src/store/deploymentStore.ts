@@ -47,6 +47,28 @@ const attempt = <A>(operation: string, body: () => A): Effect.Effect<A, StoreErr
 const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
   const q = db.builder;
   const decodeRecord = decode(DeploymentRecord, "DeploymentStore.current");
+  // Records never change once written (they are keyed by deployment id), so decoded ones are kept.
+  const records = new Map<string, StoredDeployment>();
+  const remember = (deployment: StoredDeployment) => {
+    records.set(deployment.deploymentId, deployment);
+    if (records.size > 2000) records.delete(records.keys().next().value!);
+  };
+  const currentPointerSql = q
+    .select({ deployment_id: currentDeployments.deployment_id })
+    .from(currentDeployments)
+    .where(
+      and(
+        eq(currentDeployments.environment, ""),
+        eq(currentDeployments.org_slug, ""),
+        eq(currentDeployments.repo_slug, ""),
+      ),
+    )
+    .toSQL().sql;
+  const recordSql = q
+    .select({ deployment_id: deployments.deployment_id, record: deployments.record })
+    .from(deployments)
+    .where(eq(deployments.deployment_id, ""))
+    .toSQL().sql;
   const stored = (row: { deployment_id: string; record: string }) =>
     decodeRecord(row.record).pipe(
       Effect.map((record): StoredDeployment => ({ deploymentId: row.deployment_id, record })),
@@ -55,23 +77,31 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
   return {
     current: (app) =>
       attempt("DeploymentStore.current", () =>
-        db.all<{ deployment_id: string; record: string }>(
-          q
-            .select({ deployment_id: deployments.deployment_id, record: deployments.record })
-            .from(currentDeployments)
-            .innerJoin(deployments, eq(deployments.deployment_id, currentDeployments.deployment_id))
-            .where(
-              and(
-                eq(currentDeployments.environment, app.environment),
-                eq(currentDeployments.org_slug, app.orgSlug),
-                eq(currentDeployments.repo_slug, app.repoSlug),
-              ),
-            ),
-        ),
+        db.query<{ deployment_id: string }>(currentPointerSql, [app.environment, app.orgSlug, app.repoSlug]),
       ).pipe(
-        Effect.flatMap((rows) =>
-          rows[0] === undefined ? Effect.succeedNone : Effect.asSome(stored(rows[0])),
-        ),
+        Effect.flatMap((rows) => {
+          const deploymentId = rows[0]?.deployment_id;
+          if (deploymentId === undefined) return Effect.succeedNone;
+          const cached = records.get(deploymentId);
+          if (cached !== undefined) return Effect.succeedSome(cached);
+          return attempt("DeploymentStore.current", () =>
+            db.query<{ deployment_id: string; record: string }>(recordSql, [deploymentId]),
+          ).pipe(
+            Effect.flatMap((found) =>
+              found[0] === undefined
+                ? Effect.fail(
+                    new StoreError({
+                      reason: "Corrupt",
+                      operation: "DeploymentStore.current",
+                      description: `record ${deploymentId} is missing`,
+                    }),
+                  )
+                : stored(found[0]),
+            ),
+            Effect.tap((deployment) => Effect.sync(() => remember(deployment))),
+            Effect.asSome,
+          );
+        }),
       ),
 
     listCurrent: (page) =>

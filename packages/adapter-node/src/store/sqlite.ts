@@ -19,6 +19,8 @@ export interface EmbeddedDatabase {
   /** drizzle, used only to build statements (`.toSQL()`); execution goes through `all` and `run`. */
   readonly builder: ReturnType<typeof drizzle>;
   readonly all: <Row>(query: BuiltQuery) => Row[];
+  /** Runs SQL text built once (hot paths); statements are prepared once per distinct text. */
+  readonly query: <Row>(sql: string, params: readonly SQLInputValue[]) => Row[];
   readonly run: (query: BuiltQuery) => void;
   /** Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back when it throws. */
   readonly transaction: <A>(body: () => A) => A;
@@ -32,9 +34,18 @@ const open = (file: string): EmbeddedDatabase => {
   sqlite.exec("pragma journal_mode = wal; pragma busy_timeout = 5000; pragma synchronous = normal;");
   for (const statement of SCHEMA_STATEMENTS) sqlite.exec(statement);
   const builder = drizzle(async () => ({ rows: [] }));
+  const statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  const statementFor = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = sqlite.prepare(sql);
+      if (statements.size < 500) statements.set(sql, statement);
+    }
+    return statement;
+  };
   const prepared = (query: BuiltQuery) => {
     const { sql, params } = query.toSQL();
-    return { statement: sqlite.prepare(sql), params: params as SQLInputValue[] };
+    return { statement: statementFor(sql), params: params as SQLInputValue[] };
   };
   return {
     builder,
@@ -42,6 +53,7 @@ const open = (file: string): EmbeddedDatabase => {
       const { statement, params } = prepared(query);
       return statement.all(...params) as Row[];
     },
+    query: <Row>(sql: string, params: readonly SQLInputValue[]) => statementFor(sql).all(...params) as Row[],
     run: (query) => {
       const { statement, params } = prepared(query);
       statement.run(...params);

@@ -249,16 +249,21 @@ const publishStatic = (
     const prefix = `${assetPrefixFor(input.app, input.sha)}/${input.deploymentId}`;
     const files: Record<string, StaticManifestEntry> = {};
     let totalSize = 0;
-    for (const [routePath, archivePath] of routes) {
-      const bytes = input.archive.files.get(archivePath)!;
-      const etag = yield* Effect.promise(() => sha256Hex(bytes));
-      const contentType = contentTypeFor(routePath);
-      const key = `${prefix}/${routePath}`;
-      yield* assets.putObject(key, bytes, { contentType, etag });
-      published.objectKeys.push(key);
-      files[routePath] = { path: archivePath, r2Key: key, contentType, size: bytes.length, etag };
-      totalSize += bytes.length;
-    }
+    yield* Effect.forEach(
+      [...routes],
+      ([routePath, archivePath]) =>
+        Effect.gen(function* () {
+          const bytes = input.archive.files.get(archivePath)!;
+          const etag = yield* Effect.promise(() => sha256Hex(bytes));
+          const contentType = contentTypeFor(routePath);
+          const key = `${prefix}/${routePath}`;
+          published.objectKeys.push(key);
+          yield* assets.putObject(key, bytes, { contentType, etag });
+          files[routePath] = { path: archivePath, r2Key: key, contentType, size: bytes.length, etag };
+          totalSize += bytes.length;
+        }),
+      { concurrency: 16, discard: true },
+    );
     const manifestKey = staticManifestKeyFor(input.app, prefix);
     const manifest: StaticManifest = {
       version: 1,

@@ -1,0 +1,161 @@
+/**
+ * `pnpm bench` for the self-host server, every number a ratio against a baseline measured in the same run:
+ *   1. a hello-world backend through the server vs the same module in a bare workerd process;
+ *   2. a static file through the server vs nginx serving the same file (skipped without nginx);
+ *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { strToU8, zipSync } from "fflate";
+import { runLoad } from "./load.ts";
+
+const cli = resolve(import.meta.dirname, "../dist/cli.js");
+const workerd = (createRequire(resolve(import.meta.dirname, "../../../packages/adapter-node/package.json"))("workerd") as {
+  default: string;
+}).default;
+const TOKEN = "bench-token";
+const HELLO = 'export default { fetch() { return new Response("hello"); } };';
+const children: ChildProcess[] = [];
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+
+const waitFor = async (url: string, init: RequestInit = {}) => {
+  for (let attempt = 0; attempt < 400; attempt += 1) {
+    try {
+      if ((await fetch(url, init)).status < 500) return;
+    } catch {}
+    await new Promise((done) => setTimeout(done, 25));
+  }
+  throw new Error(`${url} did not come up`);
+};
+
+const startServer = async () => {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "w7s-bench-"));
+  children.push(spawn(process.execPath, [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN], { stdio: "ignore" }));
+  await waitFor(`http://127.0.0.1:${port}/health`);
+  return port;
+};
+
+const deploy = async (port: number, repo: string, files: Record<string, Uint8Array>) => {
+  const zip = zipSync(files, { level: 6 });
+  const started = performance.now();
+  const response = await fetch(`http://127.0.0.1:${port}/api/v1/deploy`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      "content-type": "application/zip",
+      "x-github-repository": `bench/${repo}`,
+      "x-github-sha": "b".repeat(40),
+      "x-github-branch": "main",
+    },
+    body: zip,
+  });
+  if (response.status !== 200) throw new Error(`deploy failed: ${await response.text()}`);
+  return { zip, started };
+};
+
+const firstOk = async (port: number, path: string, started: number) => {
+  const { request } = await import("node:http");
+  for (;;) {
+    const status = await new Promise<number>((done) =>
+      request({ host: "127.0.0.1", port, path, headers: { host: "bench.w7s.localhost" } }, (response) => {
+        response.resume();
+        done(response.statusCode ?? 0);
+      })
+        .on("error", () => done(0))
+        .end(),
+    );
+    if (status === 200) return performance.now() - started;
+  }
+};
+
+const line = (label: string, ours: number, baseline: number, unit: string, goal: string) =>
+  console.log(`${label.padEnd(44)} ours ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`);
+
+const port = await startServer();
+console.log("W7S server benchmarks (2 load clients share the machine with the servers; ratios are what count)\n");
+
+// 1. Backend throughput.
+await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
+const bareDir = mkdtempSync(join(tmpdir(), "w7s-bare-"));
+const barePort = await freePort();
+writeFileSync(join(bareDir, "index.js"), HELLO);
+writeFileSync(
+  join(bareDir, "config.capnp"),
+  `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (services = [(name = "app", worker = .app)], sockets = [(name = "http", address = "127.0.0.1:${barePort}", http = (), service = "app")]);
+const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "index.js")], compatibilityDate = "2026-05-23");
+`,
+);
+children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
+await waitFor(`http://127.0.0.1:${barePort}/`);
+await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
+const throughServer = await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost" });
+const bare = await runLoad({ port: barePort, path: "/" });
+line("hello-world backend, requests/s", throughServer.requestsPerSecond, bare.requestsPerSecond, "req/s", "goal >= 0.6x");
+line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
+
+// 2. Static file.
+const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
+await deploy(port, "site", { "dist/index.html": page });
+let nginx: string | undefined;
+try {
+  nginx = execFileSync("sh", ["-c", "command -v nginx || ls /usr/sbin/nginx"], { encoding: "utf8" }).trim().split("\n")[0];
+} catch {}
+if (nginx) {
+  const root = mkdtempSync(join(tmpdir(), "w7s-nginx-"));
+  const nginxPort = await freePort();
+  mkdirSync(join(root, "html"));
+  chmodSync(root, 0o755);
+  writeFileSync(join(root, "html", "index.html"), page);
+  writeFileSync(
+    join(root, "nginx.conf"),
+    `daemon off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html; } }
+`,
+  );
+  children.push(spawn(nginx, ["-p", root, "-c", join(root, "nginx.conf")], { stdio: "ignore" }));
+  await waitFor(`http://127.0.0.1:${nginxPort}/`);
+  const ours = await runLoad({ port, path: "/site/", host: "bench.w7s.localhost" });
+  const theirs = await runLoad({ port: nginxPort, path: "/" });
+  line("static file, requests/s", ours.requestsPerSecond, theirs.requestsPerSecond, "req/s", "goal >= 0.5x");
+} else {
+  console.log("static file vs nginx: skipped (no nginx; `apt-get install nginx-light` to run it)");
+}
+
+// 3. Deploy to first 200.
+const siteFiles: Record<string, Uint8Array> = {};
+for (let index = 0; index < 999; index += 1) {
+  siteFiles[`dist/assets/file-${index}.bin`] = new Uint8Array(20 * 1024).map(() => Math.floor(Math.random() * 256));
+}
+siteFiles["dist/index.html"] = page;
+const site = await deploy(port, "big-site", siteFiles);
+const siteMs = await firstOk(port, "/big-site/", site.started);
+const backend = await deploy(port, "api", { "backend/index.js": strToU8(HELLO) });
+const backendMs = await firstOk(port, "/api/", backend.started);
+
+const baselineDir = mkdtempSync(join(tmpdir(), "w7s-unzip-"));
+writeFileSync(join(baselineDir, "site.zip"), site.zip);
+const unzipStarted = performance.now();
+execFileSync("unzip", ["-q", "site.zip", "-d", "unpacked"], { cwd: baselineDir });
+cpSync(join(baselineDir, "unpacked"), join(baselineDir, "copied"), { recursive: true });
+const unzipMs = performance.now() - unzipStarted;
+rmSync(baselineDir, { recursive: true, force: true });
+line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
+line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
+process.exit(0);
