@@ -168,4 +168,21 @@ describe("kill -9 in the middle of a deploy", () => {
     expect(await get(second.port, "/app/files/3.bin")).toEqual({ status: 404, body: "Not found." });
     second.child.kill("SIGTERM");
   }, 120_000);
+
+  it("on SIGTERM finishes the request in flight, then exits 0", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-term-"));
+    const { child, port } = await serve(dataDir);
+    const slow = zipSync({
+      "backend/index.js": strToU8(
+        'export default { async fetch() { await new Promise((done) => setTimeout(done, 1500)); return new Response("finished"); } };',
+      ),
+    });
+    expect((await deployTo(`http://127.0.0.1:${port}`, slow)).status).toBe(200);
+    const inFlight = get(port, "/app/");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    child.kill("SIGTERM");
+    expect(await inFlight).toEqual({ status: 200, body: "finished" });
+    expect(await exited).toBe(0);
+  }, 60_000);
 });
