@@ -23,7 +23,13 @@ export const runLoad = async (options: {
     new Promise<void>((done) => {
       const started = performance.now();
       const outgoing = request(
-        { host: "127.0.0.1", port: options.port, path: options.path, agent, headers: { host: options.host ?? "localhost" } },
+        {
+          host: "127.0.0.1",
+          port: options.port,
+          path: options.path,
+          agent,
+          headers: { host: options.host ?? "localhost" },
+        },
         (response) => {
           response.resume();
           response.on("end", () => {
@@ -47,6 +53,7 @@ export const runLoad = async (options: {
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (quantile: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * quantile))] ?? Number.NaN;
+  const at = (quantile: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * quantile))] ?? Number.NaN;
   return { requestsPerSecond: latencies.length / elapsed, p50Ms: at(0.5), p99Ms: at(0.99), failures };
 };

@@ -14,9 +14,11 @@ import { strToU8, zipSync } from "fflate";
 import { runLoad } from "./load.ts";
 
 const cli = resolve(import.meta.dirname, "../dist/cli.js");
-const workerd = (createRequire(resolve(import.meta.dirname, "../../../packages/adapter-node/package.json"))("workerd") as {
-  default: string;
-}).default;
+const workerd = (
+  createRequire(resolve(import.meta.dirname, "../../../packages/adapter-node/package.json"))("workerd") as {
+    default: string;
+  }
+).default;
 const TOKEN = "bench-token";
 const HELLO = 'export default { fetch() { return new Response("hello"); } };';
 const children: ChildProcess[] = [];
@@ -45,7 +47,13 @@ const waitFor = async (url: string, init: RequestInit = {}) => {
 const startServer = async () => {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "w7s-bench-"));
-  children.push(spawn(process.execPath, [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN], { stdio: "ignore" }));
+  children.push(
+    spawn(
+      process.execPath,
+      [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN],
+      { stdio: "ignore" },
+    ),
+  );
   await waitFor(`http://127.0.0.1:${port}/health`);
   return port;
 };
@@ -84,10 +92,14 @@ const firstOk = async (port: number, path: string, started: number) => {
 };
 
 const line = (label: string, ours: number, baseline: number, unit: string, goal: string) =>
-  console.log(`${label.padEnd(44)} ours ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`);
+  console.log(
+    `${label.padEnd(44)} ours ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`,
+  );
 
 const port = await startServer();
-console.log("W7S server benchmarks (2 load clients share the machine with the servers; ratios are what count)\n");
+console.log(
+  "W7S server benchmarks (2 load clients share the machine with the servers; ratios are what count)\n",
+);
 
 // 1. Backend throughput.
 await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
@@ -106,7 +118,13 @@ await waitFor(`http://127.0.0.1:${barePort}/`);
 await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
 const throughServer = await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost" });
 const bare = await runLoad({ port: barePort, path: "/" });
-line("hello-world backend, requests/s", throughServer.requestsPerSecond, bare.requestsPerSecond, "req/s", "goal >= 0.6x");
+line(
+  "hello-world backend, requests/s",
+  throughServer.requestsPerSecond,
+  bare.requestsPerSecond,
+  "req/s",
+  "goal >= 0.6x",
+);
 line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
 
 // 2. Static file.
@@ -114,7 +132,9 @@ const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>"
 await deploy(port, "site", { "dist/index.html": page });
 let nginx: string | undefined;
 try {
-  nginx = execFileSync("sh", ["-c", "command -v nginx || ls /usr/sbin/nginx"], { encoding: "utf8" }).trim().split("\n")[0];
+  nginx = execFileSync("sh", ["-c", "command -v nginx || ls /usr/sbin/nginx"], { encoding: "utf8" })
+    .trim()
+    .split("\n")[0];
 } catch {}
 if (nginx) {
   const root = mkdtempSync(join(tmpdir(), "w7s-nginx-"));
@@ -141,7 +161,9 @@ http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html
 // 3. Deploy to first 200.
 const siteFiles: Record<string, Uint8Array> = {};
 for (let index = 0; index < 999; index += 1) {
-  siteFiles[`dist/assets/file-${index}.bin`] = new Uint8Array(20 * 1024).map(() => Math.floor(Math.random() * 256));
+  siteFiles[`dist/assets/file-${index}.bin`] = new Uint8Array(20 * 1024).map(() =>
+    Math.floor(Math.random() * 256),
+  );
 }
 siteFiles["dist/index.html"] = page;
 const site = await deploy(port, "big-site", siteFiles);

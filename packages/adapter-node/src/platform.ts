@@ -9,6 +9,9 @@ import { deploymentStoreLayer } from "./store/index.js";
 
 export interface NodePlatformOptions {
   readonly dataDir: string;
+  /** Postgres for the control plane; servers sharing it must share `dataDir` too (files and bundles live there). */
+  readonly databaseUrl?: string | undefined;
+  readonly databaseSchema?: string | undefined;
   readonly auth: RepoAuthOptions;
   readonly runtime?: Omit<BackendRuntimeOptions, "dataDir">;
 }
@@ -18,7 +21,11 @@ export const nodePlatformLayer = (
   options: NodePlatformOptions,
 ): Layer.Layer<DeploymentStore | AssetStore | BackendRuntime | RepoAuth | Ids, StoreError> =>
   Layer.mergeAll(
-    deploymentStoreLayer({ dataDir: options.dataDir }),
+    deploymentStoreLayer({
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      databaseSchema: options.databaseSchema,
+    }),
     assetStoreLayer({ dataDir: options.dataDir }),
     backendRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }),
     repoAuthLayer(options.auth),

@@ -11,12 +11,16 @@ import {
 } from "@w7s/core";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import { Effect, Layer, Schema } from "effect";
+import { postgresDeploymentStoreLayer } from "./postgresDeploymentStore.js";
 import { bindingTokens, currentDeployments, deployments, domainRoutes, queues, schedules } from "./schema.js";
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "./sqlite.js";
 
-/** Where the embedded store keeps its database. */
+/** Where deployments are kept: `<dataDir>/w7s.db`, or Postgres when `databaseUrl` is set. */
 export interface DeploymentStoreOptions {
   readonly dataDir: string;
+  readonly databaseUrl?: string | undefined;
+  /** Postgres schema for our tables (default `public`). */
+  readonly databaseSchema?: string | undefined;
 }
 
 class SwitchConflict extends Error {}
@@ -351,8 +355,19 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
   };
 };
 
-/** DeploymentStore in `<dataDir>/w7s.db`; the connection closes with the Layer's scope. */
+/** DeploymentStore in Postgres when `databaseUrl` is set, else in `<dataDir>/w7s.db`. */
 export const deploymentStoreLayer = (
+  options: DeploymentStoreOptions,
+): Layer.Layer<DeploymentStore, StoreError> =>
+  options.databaseUrl !== undefined && options.databaseUrl !== ""
+    ? postgresDeploymentStoreLayer({
+        databaseUrl: options.databaseUrl,
+        ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+      })
+    : embeddedDeploymentStoreLayer(options);
+
+/** DeploymentStore in `<dataDir>/w7s.db`; the connection closes with the Layer's scope. */
+export const embeddedDeploymentStoreLayer = (
   options: DeploymentStoreOptions,
 ): Layer.Layer<DeploymentStore, StoreError> =>
   Layer.effect(

@@ -1,2 +1,10 @@
-export { type DeploymentStoreOptions, deploymentStoreLayer } from "./deploymentStore.js";
+export {
+  type DeploymentStoreOptions,
+  deploymentStoreLayer,
+  embeddedDeploymentStoreLayer,
+} from "./deploymentStore.js";
+export {
+  type PostgresDeploymentStoreOptions,
+  postgresDeploymentStoreLayer,
+} from "./postgresDeploymentStore.js";
 export { acquireEmbeddedDatabase, type EmbeddedDatabase } from "./sqlite.js";
