@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import { nodePlatformLayer } from "@w7s/adapter-node";
 import { defaultPlatformConfig, makeHttpApp, type PlatformConfig } from "@w7s/core";
 import { ManagedRuntime } from "effect";
-import type { ServerSettings } from "./config.js";
+import { type ServerSettings, SettingsError } from "./config.js";
 
 export interface RunningServer {
   /** `http://<host>:<port>` */
@@ -18,15 +18,11 @@ export interface RunningServer {
 
 /** Starts a server with the given settings; resolves once it is listening. */
 export const startServer = async (settings: ServerSettings): Promise<RunningServer> => {
-  if (settings.databaseUrl !== undefined) {
-    throw new Error(
-      "DATABASE_URL is set, but the Postgres control-plane store is not available yet; unset it to use the embedded SQLite store.",
-    );
-  }
   const dataDir = resolve(settings.dataDir);
   const runtime = ManagedRuntime.make(
     nodePlatformLayer({
       dataDir,
+      databaseUrl: settings.databaseUrl,
       auth: {
         githubApiUrl: settings.githubApiUrl,
         deployToken: settings.deployToken,
