@@ -19,9 +19,27 @@ export interface AssetStoreOptions {
   readonly dataDir: string;
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const SMALL_BLOB_BYTES = 512 * 1024;
 const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Writers and deleters of one blob take turns (per blob path, shared by every Layer of this process), so a
+ * delete that finds a blob unused can never remove it under a put that has just decided to reuse it.
+ */
+const blobTurns = new Map<string, Promise<unknown>>();
+const inBlobTurn = <A>(path: string, body: () => Promise<A>): Promise<A> => {
+  const previous = blobTurns.get(path) ?? Promise.resolve();
+  const turn = previous.then(body, body);
+  const settled = turn.then(
+    () => undefined,
+    () => undefined,
+  );
+  blobTurns.set(path, settled);
+  void settled.then(() => {
+    if (blobTurns.get(path) === settled) blobTurns.delete(path);
+  });
+  return turn;
+};
 
 const failure = (operation: string) => (cause: unknown) =>
   new StoreError({
@@ -45,6 +63,31 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     await writeFile(temporary, body);
     await rename(temporary, path);
   };
+
+  // Index rows of one deploy arrive many at a time; they are committed together, one transaction per tick.
+  const insertSql =
+    "insert into asset_objects (key, blob, content_type, etag, size) values (?, ?, ?, ?, ?) " +
+    "on conflict (key) do update set blob = excluded.blob, content_type = excluded.content_type, " +
+    "etag = excluded.etag, size = excluded.size";
+  type ObjectRow = [key: string, blob: string, contentType: string, etag: string, size: number];
+  let pending: Array<{ row: ObjectRow; done: (error?: unknown) => void }> = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    try {
+      db.transaction(() => {
+        for (const { row } of batch) db.query(insertSql, row);
+      });
+      for (const { done } of batch) done();
+    } catch (error) {
+      for (const { done } of batch) done(error);
+    }
+  };
+  const recordObject = (row: ObjectRow) =>
+    new Promise<void>((resolve, reject) => {
+      pending.push({ row, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (pending.length === 1) setImmediate(flush);
+    });
 
   const objectSql = q
     .select({
@@ -94,24 +137,13 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     putObject: (key, body, metadata) =>
       Effect.tryPromise({
         try: async () => {
-          // The core names objects by the SHA-256 of their bytes (`etag`); anything else is hashed here.
-          const hash = SHA256_HEX.test(metadata.etag)
-            ? metadata.etag
-            : createHash("sha256").update(body).digest("hex");
-          await writeBlob(hash, body);
-          const values = {
-            key,
-            blob: hash,
-            content_type: metadata.contentType,
-            etag: metadata.etag,
-            size: body.byteLength,
-          };
-          db.run(
-            q
-              .insert(assetObjects)
-              .values(values)
-              .onConflictDoUpdate({ target: assetObjects.key, set: values }),
-          );
+          // Blobs are named by the hash computed here, never by the caller's etag, so a wrong etag can
+          // only mislabel its own object, not change the bytes another key reads.
+          const hash = createHash("sha256").update(body).digest("hex");
+          await inBlobTurn(blobPath(hash), async () => {
+            await writeBlob(hash, body);
+            await recordObject([key, hash, metadata.contentType, metadata.etag, body.byteLength]);
+          });
         },
         catch: failure("AssetStore.putObject"),
       }),
@@ -149,21 +181,22 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
           );
           db.run(q.delete(assetObjects).where(inArray(assetObjects.key, [...keys])));
           for (const blob of new Set(blobs.map((row) => row.blob))) {
-            const stillUsed = db.all(
-              q
-                .select({ key: assetObjects.key })
-                .from(assetObjects)
-                .where(eq(assetObjects.blob, blob))
-                .limit(1),
-            );
-            if (stillUsed.length === 0) {
+            await inBlobTurn(blobPath(blob), async () => {
+              const stillUsed = db.all(
+                q
+                  .select({ key: assetObjects.key })
+                  .from(assetObjects)
+                  .where(eq(assetObjects.blob, blob))
+                  .limit(1),
+              );
+              if (stillUsed.length > 0) return;
               await rm(blobPath(blob), { force: true });
               const cached = blobCache.get(blob);
               if (cached !== undefined) {
                 blobCache.delete(blob);
                 cachedBytes -= cached.byteLength;
               }
-            }
+            });
           }
         },
         catch: failure("AssetStore.deleteObjects"),
@@ -185,19 +218,30 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
 
     getManifest: (manifestKey) =>
       Effect.try({
-        try: () => {
-          const row = db.all<{ manifest: string }>(
+        try: () =>
+          db.all<{ manifest: string }>(
             q
               .select({ manifest: assetManifests.manifest })
               .from(assetManifests)
               .where(eq(assetManifests.key, manifestKey)),
-          )[0];
-          return row === undefined
-            ? Option.none()
-            : Option.some(Schema.decodeUnknownSync(StaticManifest)(JSON.parse(row.manifest)));
-        },
+          )[0],
         catch: failure("AssetStore.getManifest"),
-      }),
+      }).pipe(
+        Effect.flatMap((row) =>
+          row === undefined
+            ? Effect.succeedNone
+            : Effect.try({
+                try: () => Option.some(Schema.decodeUnknownSync(StaticManifest)(JSON.parse(row.manifest))),
+                catch: (cause) =>
+                  new StoreError({
+                    reason: "Corrupt",
+                    operation: "AssetStore.getManifest",
+                    description: `stored manifest ${manifestKey} is invalid`,
+                    cause,
+                  }),
+              }),
+        ),
+      ),
 
     listManifests: (page) =>
       Effect.try({

@@ -30,8 +30,8 @@ export interface ArchiveFiles {
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_DIRECTORY_ENTRY = 0x02014b50;
 const LOCAL_FILE_HEADER = 0x04034b50;
-/** Compressed bytes handed to the inflater at a time; bounds what one step can expand to (~1 KiB -> ~1 MiB). */
-const INFLATE_SLICE = 1024;
+/** Compressed bytes handed to the inflater at a time; bounds what one step can expand to (16 KiB -> at most ~16 MiB). */
+const INFLATE_SLICE = 16 * 1024;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
