@@ -47,6 +47,7 @@ import { defaultArchiveLimits, makeArchiveBudget } from "./archiveBudget.js";
 import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
 import { BINDING_TOKEN_KINDS, type BindingToken, issueBindingTokens } from "./bindingTokens.js";
 import { contentTypeFor } from "./contentType.js";
+import { type CustomDomainRouteSpec, customDomainRoutes } from "./customDomains.js";
 import {
   type DeployLayout,
   detectLayout,
@@ -163,17 +164,26 @@ const checkStaticOnlyFeatures = (
   return first === undefined ? Result.void : Result.fail(new BadRequest({ message: first[1] }));
 };
 
-const checkDefaultDomain = (manifest: Manifest, archive: ArchiveFiles): Result.Result<void, BadRequest> => {
+/** Row 15; custom domains are parsed (row 13) but not served yet, so such a deploy cannot be reached. */
+const checkDefaultDomain = (
+  manifest: Manifest,
+  routes: readonly CustomDomainRouteSpec[],
+): Result.Result<void, BadRequest> => {
   if (manifest.routing.defaultDomain) return Result.void;
-  const message = archive.files.has("CNAME")
-    ? deployMessages.customDomainsUnsupported
-    : deployMessages.defaultDomainWithoutCname;
+  const message =
+    routes.length > 0 ? deployMessages.customDomainsUnsupported : deployMessages.defaultDomainWithoutCname;
   return Result.fail(new BadRequest({ message }));
 };
 
 /** Row 17 (B.5): every violated cap at once, unless the owner is exempt. */
 const checkShapeCaps = (
-  input: { archive: ArchiveFiles; manifest: Manifest; layout: DeployLayout; ownerSlug: string },
+  input: {
+    archive: ArchiveFiles;
+    manifest: Manifest;
+    layout: DeployLayout;
+    ownerSlug: string;
+    customDomainRoutes: number;
+  },
   config: PlatformConfig,
 ): Result.Result<void, BadRequest> => {
   if (config.limitExemptOwners.includes(input.ownerSlug)) return Result.void;
@@ -184,7 +194,7 @@ const checkShapeCaps = (
     zipBytes: input.archive.zipBytes,
     uncompressedBytes: input.archive.expandedBytes,
     manifest: input.manifest,
-    customDomainRoutes: 0,
+    customDomainRoutes: input.customDomainRoutes,
     staticFiles:
       root === undefined ? [] : archivePaths.filter((path) => path.startsWith(root.prefix)).map(sized),
     migrations: input.manifest.bindings.db.flatMap((db) =>
@@ -400,9 +410,21 @@ const deploy = (request: Request, config: PlatformConfig) =>
     };
     yield* checkDeployAllowance(app);
     const layout = yield* fromResult(detectLayout([...archive.files.keys()]));
-    yield* fromResult(checkDefaultDomain(manifest, archive));
+    const domainRoutes = yield* fromResult(
+      customDomainRoutes({
+        files: archive.files,
+        branch: deployRequest.branch,
+        direct: manifest.routing.customDomainBranchMode === "direct",
+      }),
+    );
+    yield* fromResult(checkDefaultDomain(manifest, domainRoutes));
     yield* fromResult(checkStaticOnlyFeatures(manifest, layout));
-    yield* fromResult(checkShapeCaps({ archive, manifest, layout, ownerSlug: app.orgSlug }, config));
+    yield* fromResult(
+      checkShapeCaps(
+        { archive, manifest, layout, ownerSlug: app.orgSlug, customDomainRoutes: domainRoutes.length },
+        config,
+      ),
+    );
 
     const backend = layout._tag === "Fullstack" || layout._tag === "Backend" ? layout.backend : undefined;
     const modules =
