@@ -54,6 +54,12 @@ export {
   issueBindingTokens,
 } from "./deploy/bindingTokens.js";
 export { contentTypeFor, STATIC_CONTENT_TYPES } from "./deploy/contentType.js";
+export {
+  CNAME_FILES,
+  type CustomDomainRouteSpec,
+  customDomainMessages,
+  customDomainRoutes,
+} from "./deploy/customDomains.js";
 export { type DeployServices, deployApp, deployMessages, deploymentUrl } from "./deploy/deployApp.js";
 export {
   type DeployLayout,
