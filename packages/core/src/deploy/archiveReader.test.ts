@@ -79,8 +79,9 @@ describe("B.4 reading a deploy archive", () => {
     expect(failure(result)).toBe("Deploy archive expands past 100 MB.");
     if (Result.isFailure(result))
       expect(result.failure.details).toEqual({ limits: ["Deploy archive expands past 100 MB."] });
-    // The chunks already inflated are kept until the cap is hit; nothing beyond it is allocated.
-    expect(grown).toBeLessThan(160 * 1024 * 1024);
+    // What was inflated is kept until the cap is hit (100 MiB), plus at most one 16 KiB slice's output
+    // (about 16 MiB) and collector slack; never the declared size, never the whole bomb.
+    expect(grown).toBeLessThan(200 * 1024 * 1024);
   });
 
   it("refuses a body past 25 MB while it arrives", async () => {

@@ -301,6 +301,9 @@ const staticManifestKeyFor = (app: AppRef, prefix: string): string =>
     assetPrefix: prefix,
   });
 
+/** E.1 step 2 (kv, r2, d1, hyperdrive, email, Durable Objects) belongs to the storage issue: none yet. */
+const managedStorageBindings = (_manifest: Manifest): RuntimeBinding[] => [];
+
 /** E.1: the bindings of a native backend, in upload order. */
 const runtimeBindings = (input: {
   vars: Readonly<Record<string, string>>;
@@ -319,6 +322,7 @@ const runtimeBindings = (input: {
   const secretNames = boundNames(input.manifest.secrets, input.secrets);
   for (const name of varNames) bindings.push({ type: "plain_text", name, text: input.vars[name]! });
   for (const name of secretNames) bindings.push({ type: "secret_text", name, text: input.secrets[name]! });
+  bindings.push(...managedStorageBindings(input.manifest));
   const text = (name: string, value: string) => bindings.push({ type: "plain_text", name, text: value });
   const token = (kind: BindingTokenKind) => input.tokens.get(kind)!.token;
 

@@ -48,7 +48,7 @@ export const makeManifestCache = (capacity = 256): ManifestCache => {
 /** Texts of backend failures (D.4). */
 export const appRequestMessages = {
   dispatchFailed: "Worker dispatch failed.",
-  timedOut: (detail: string) => `The backend did not answer in time: ${detail}`,
+  timedOut: "The backend did not answer in time.",
 } as const;
 
 const keyOf = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
@@ -62,7 +62,8 @@ const textResponse = (status: number, text: string): Response =>
 
 const runtimeFailure = (error: RuntimeError): Response =>
   error.reason === "Timeout"
-    ? textResponse(504, appRequestMessages.timedOut(error.description ?? "time limit reached"))
+    ? // The runtime's description names its limit ("The backend did not answer within <n> ms.").
+      textResponse(504, error.description ?? appRequestMessages.timedOut)
     : textResponse(502, error.description ?? appRequestMessages.dispatchFailed);
 
 /** Applies the rules every answer shares: HEAD has no body, cookies for the base domain are dropped. */

@@ -1,0 +1,183 @@
+/**
+ * Tiny in-memory ports for testing the core's own use cases. The real adapters (SQLite, Postgres, files,
+ * workerd, GitHub) are tested in their own packages; these only record what the core asked for and fail
+ * on demand.
+ */
+import { Effect, Layer, Option } from "effect";
+import { type AssetMetadata, AssetStore } from "../src/ports/AssetStore.js";
+import { type BackendBundle, BackendRuntime } from "../src/ports/BackendRuntime.js";
+import {
+  DeploymentStore,
+  type DeploymentSwitch,
+  type StoredDeployment,
+} from "../src/ports/DeploymentStore.js";
+import { Ids } from "../src/ports/Ids.js";
+import {
+  RuntimeError,
+  type RuntimeErrorReason,
+  StoreError,
+  type StoreErrorReason,
+  UpstreamError,
+} from "../src/ports/PortErrors.js";
+import { type RepoAccess, type RepoAccessRequest, RepoAuth } from "../src/ports/RepoAuth.js";
+import type { AppRef } from "../src/ports/records/AppRef.js";
+import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
+
+/** Failures to inject: each one makes the named operation fail. */
+export interface InjectedFailures {
+  putObject?: StoreErrorReason;
+  /** How many more objects are stored before `putObject` starts failing (default 0). */
+  objectsBeforeFailure?: number;
+  putManifest?: StoreErrorReason;
+  switchDeployment?: StoreErrorReason;
+  /** How many switch attempts answer `Conflict` before the store accepts (a concurrent deploy). */
+  conflicts?: number;
+  publish?: RuntimeErrorReason;
+}
+
+/** Everything the ports hold or were asked, open for assertions. */
+export interface MemoryWorld {
+  access: RepoAccess | UpstreamError;
+  readonly verifyRequests: RepoAccessRequest[];
+  readonly deployments: Map<string, StoredDeployment>;
+  readonly switches: DeploymentSwitch[];
+  readonly objects: Map<string, { body: Uint8Array; metadata: AssetMetadata }>;
+  readonly manifests: Map<string, StaticManifest>;
+  readonly backends: Map<string, BackendBundle>;
+  readonly retired: string[];
+  failures: InjectedFailures;
+  /** How a dispatched backend answers; without it dispatch fails with `NotFound`. */
+  backendFetch?: (deploymentId: string, request: Request) => Response | RuntimeError;
+  /** How many ids were handed out, so every deploy of one world gets fresh ones. */
+  readonly issued: { uuids: number; randomBytes: number };
+}
+
+export const makeMemoryWorld = (): MemoryWorld => ({
+  access: { granted: true, proof: "github-token" },
+  verifyRequests: [],
+  deployments: new Map(),
+  switches: [],
+  objects: new Map(),
+  manifests: new Map(),
+  backends: new Map(),
+  retired: [],
+  failures: {},
+  issued: { uuids: 0, randomBytes: 0 },
+});
+
+export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug}:${app.repoSlug}`;
+
+const storeError = (operation: string, reason: StoreErrorReason) =>
+  Effect.fail(new StoreError({ operation, reason }));
+
+/** The five services `deployApp` uses, backed by `world`. */
+export const memoryPorts = (
+  world: MemoryWorld,
+): Layer.Layer<RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Ids> => {
+  const issued = world.issued;
+  return Layer.mergeAll(
+    Layer.succeed(RepoAuth, {
+      verify: (request) => {
+        world.verifyRequests.push(request);
+        return world.access instanceof UpstreamError
+          ? Effect.fail(world.access)
+          : Effect.succeed(world.access);
+      },
+    }),
+    Layer.succeed(Ids, {
+      randomBytes: (length) =>
+        Effect.sync(() => {
+          issued.randomBytes += 1;
+          return new Uint8Array(length).fill(issued.randomBytes);
+        }),
+      randomUuid: () =>
+        Effect.sync(() => {
+          issued.uuids += 1;
+          return `00000000-0000-4000-8000-${String(issued.uuids).padStart(12, "0")}`;
+        }),
+    }),
+    Layer.succeed(AssetStore, {
+      putObject: (key, body, metadata) => {
+        const { putObject, objectsBeforeFailure = 0 } = world.failures;
+        if (putObject !== undefined && objectsBeforeFailure <= 0)
+          return storeError("AssetStore.putObject", putObject);
+        world.failures.objectsBeforeFailure = objectsBeforeFailure - 1;
+        return Effect.sync(() => void world.objects.set(key, { body, metadata }));
+      },
+      getObject: (key, range) =>
+        Effect.sync(() =>
+          Option.map(Option.fromUndefinedOr(world.objects.get(key)), ({ body, metadata }) => ({
+            ...metadata,
+            body: range === undefined ? body : body.slice(range.offset, range.offset + range.length),
+            size: body.length,
+          })),
+        ),
+      deleteObjects: (keys) =>
+        Effect.sync(() => {
+          for (const key of keys) world.objects.delete(key);
+        }),
+      putManifest: (key, manifest) =>
+        world.failures.putManifest === undefined
+          ? Effect.sync(() => void world.manifests.set(key, manifest))
+          : storeError("AssetStore.putManifest", world.failures.putManifest),
+      getManifest: (key) => Effect.sync(() => Option.fromUndefinedOr(world.manifests.get(key))),
+      listManifests: () => Effect.sync(() => ({ items: [...world.manifests.keys()], cursor: null })),
+      deleteManifest: (key) => Effect.sync(() => void world.manifests.delete(key)),
+    }),
+    Layer.succeed(BackendRuntime, {
+      publish: (bundle) =>
+        world.failures.publish === undefined
+          ? Effect.sync(() => {
+              world.backends.set(bundle.deploymentId, bundle);
+              return { startupTimeMs: 3 };
+            })
+          : Effect.fail(
+              new RuntimeError({
+                operation: "BackendRuntime.publish",
+                reason: world.failures.publish,
+                description: "SyntaxError: Unexpected token",
+              }),
+            ),
+      dispatch: (deploymentId, request) => {
+        const answer = world.backendFetch?.(deploymentId, request);
+        if (answer instanceof Response) return Effect.succeed(answer);
+        if (answer !== undefined) return Effect.fail(answer);
+        return Effect.fail(
+          new RuntimeError({
+            operation: "BackendRuntime.dispatch",
+            reason: "NotFound",
+            description: deploymentId,
+          }),
+        );
+      },
+      retire: (deploymentId) =>
+        Effect.sync(() => {
+          world.retired.push(deploymentId);
+          world.backends.delete(deploymentId);
+        }),
+    }),
+    Layer.succeed(DeploymentStore, {
+      current: (app) => Effect.sync(() => Option.fromUndefinedOr(world.deployments.get(appKey(app)))),
+      listCurrent: () => Effect.sync(() => ({ items: [...world.deployments.values()], cursor: null })),
+      switchDeployment: (change) => {
+        world.switches.push(change);
+        if (world.failures.switchDeployment !== undefined)
+          return storeError("DeploymentStore.switchDeployment", world.failures.switchDeployment);
+        if ((world.failures.conflicts ?? 0) > 0) {
+          world.failures.conflicts = (world.failures.conflicts ?? 0) - 1;
+          return storeError("DeploymentStore.switchDeployment", "Conflict");
+        }
+        const key = appKey(change.app);
+        if ((world.deployments.get(key)?.deploymentId ?? null) !== change.replaces)
+          return storeError("DeploymentStore.switchDeployment", "Conflict");
+        return Effect.sync(
+          () => void world.deployments.set(key, { deploymentId: change.deploymentId, record: change.record }),
+        );
+      },
+      findToken: () => Effect.succeed(Option.none()),
+      listSchedules: () => Effect.succeed([]),
+      findQueue: () => Effect.succeed(Option.none()),
+      domainRoutes: () => Effect.succeed([]),
+    }),
+  );
+};
