@@ -5,8 +5,8 @@
  * only ever appear in the embedded database, never in a path, so no key can address a file outside it.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdir, open, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AssetStore, StaticManifest, StoreError } from "@w7s/core";
 import { asc, eq, gt, inArray } from "drizzle-orm";
@@ -23,25 +23,6 @@ const SMALL_BLOB_BYTES = 512 * 1024;
 const SYNC_WRITE_BYTES = 256 * 1024;
 const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
 
-/**
- * Writers and deleters of one blob take turns (per blob path, shared by every Layer of this process), so a
- * delete that finds a blob unused can never remove it under a put that has just decided to reuse it.
- */
-const blobTurns = new Map<string, Promise<unknown>>();
-const inBlobTurn = <A>(path: string, body: () => Promise<A>): Promise<A> => {
-  const previous = blobTurns.get(path) ?? Promise.resolve();
-  const turn = previous.then(body, body);
-  const settled = turn.then(
-    () => undefined,
-    () => undefined,
-  );
-  blobTurns.set(path, settled);
-  void settled.then(() => {
-    if (blobTurns.get(path) === settled) blobTurns.delete(path);
-  });
-  return turn;
-};
-
 const failure = (operation: string) => (cause: unknown) =>
   new StoreError({
     reason: "Unavailable",
@@ -56,6 +37,16 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
   const blobPath = (hash: string) => join(blobRoot, hash.slice(0, 2), hash);
 
   const createdDirectories = new Set<string>();
+  const writeBlobSync = (hash: string, body: Uint8Array) => {
+    const path = blobPath(hash);
+    if (statSync(path, { throwIfNoEntry: false })?.size === body.byteLength) return;
+    const directory = join(blobRoot, hash.slice(0, 2));
+    if (!createdDirectories.has(directory)) mkdirSync(directory, { recursive: true });
+    createdDirectories.add(directory);
+    const temporary = `${path}.${randomUUID()}.tmp`;
+    writeFileSync(temporary, body);
+    renameSync(temporary, path);
+  };
   const writeBlob = async (hash: string, body: Uint8Array) => {
     const path = blobPath(hash);
     const directory = join(blobRoot, hash.slice(0, 2));
@@ -63,11 +54,7 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     // Small files are written synchronously: a few tens of microseconds each, against several thread-pool
     // round trips; static sites are mostly small files.
     if (body.byteLength <= SYNC_WRITE_BYTES) {
-      if (statSync(path, { throwIfNoEntry: false })?.size === body.byteLength) return;
-      if (!createdDirectories.has(directory)) mkdirSync(directory, { recursive: true });
-      createdDirectories.add(directory);
-      writeFileSync(temporary, body);
-      renameSync(temporary, path);
+      writeBlobSync(hash, body);
       return;
     }
     const existing = await stat(path).catch(() => undefined);
@@ -78,27 +65,33 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
   };
 
   // Index rows of one deploy arrive many at a time; they are committed together, one transaction per tick.
+  // Inside that transaction (which holds the database's write lock, across processes too) each row's blob
+  // is checked again and rewritten if a delete removed it since `writeBlob`: deletes remove blobs under
+  // the same lock, so a committed row always has its blob.
   const insertSql =
     "insert into asset_objects (key, blob, content_type, etag, size) values (?, ?, ?, ?, ?) " +
     "on conflict (key) do update set blob = excluded.blob, content_type = excluded.content_type, " +
     "etag = excluded.etag, size = excluded.size";
   type ObjectRow = [key: string, blob: string, contentType: string, etag: string, size: number];
-  let pending: Array<{ row: ObjectRow; done: (error?: unknown) => void }> = [];
+  let pending: Array<{ row: ObjectRow; body: Uint8Array; done: (error?: unknown) => void }> = [];
   const flush = () => {
     const batch = pending;
     pending = [];
     try {
       db.transaction(() => {
-        for (const { row } of batch) db.query(insertSql, row);
+        for (const { row, body } of batch) {
+          writeBlobSync(row[1], body);
+          db.query(insertSql, row);
+        }
       });
       for (const { done } of batch) done();
     } catch (error) {
       for (const { done } of batch) done(error);
     }
   };
-  const recordObject = (row: ObjectRow) =>
+  const recordObject = (row: ObjectRow, body: Uint8Array) =>
     new Promise<void>((resolve, reject) => {
-      pending.push({ row, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      pending.push({ row, body, done: (error) => (error === undefined ? resolve() : reject(error)) });
       if (pending.length === 1) setImmediate(flush);
     });
 
@@ -153,10 +146,8 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
           // Blobs are named by the hash computed here, never by the caller's etag, so a wrong etag can
           // only mislabel its own object, not change the bytes another key reads.
           const hash = createHash("sha256").update(body).digest("hex");
-          await inBlobTurn(blobPath(hash), async () => {
-            await writeBlob(hash, body);
-            await recordObject([key, hash, metadata.contentType, metadata.etag, body.byteLength]);
-          });
+          await writeBlob(hash, body);
+          await recordObject([key, hash, metadata.contentType, metadata.etag, body.byteLength], body);
         },
         catch: failure("AssetStore.putObject"),
       }),
@@ -183,33 +174,37 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
       }),
 
     deleteObjects: (keys) =>
-      Effect.tryPromise({
-        try: async () => {
+      Effect.try({
+        try: () => {
           if (keys.length === 0) return;
-          const blobs = db.all<{ blob: string }>(
-            q
-              .select({ blob: assetObjects.blob })
-              .from(assetObjects)
-              .where(inArray(assetObjects.key, [...keys])),
-          );
-          db.run(q.delete(assetObjects).where(inArray(assetObjects.key, [...keys])));
-          for (const blob of new Set(blobs.map((row) => row.blob))) {
-            await inBlobTurn(blobPath(blob), async () => {
-              const stillUsed = db.all(
-                q
-                  .select({ key: assetObjects.key })
-                  .from(assetObjects)
-                  .where(eq(assetObjects.blob, blob))
-                  .limit(1),
-              );
-              if (stillUsed.length > 0) return;
-              await rm(blobPath(blob), { force: true });
-              const cached = blobCache.get(blob);
-              if (cached !== undefined) {
-                blobCache.delete(blob);
-                cachedBytes -= cached.byteLength;
-              }
-            });
+          // One transaction: a blob is removed only while no committed row uses it and no put can commit one.
+          const removed = db.transaction(() => {
+            const blobs = db.all<{ blob: string }>(
+              q
+                .select({ blob: assetObjects.blob })
+                .from(assetObjects)
+                .where(inArray(assetObjects.key, [...keys])),
+            );
+            db.run(q.delete(assetObjects).where(inArray(assetObjects.key, [...keys])));
+            const unused = [...new Set(blobs.map((row) => row.blob))].filter(
+              (blob) =>
+                db.all(
+                  q
+                    .select({ key: assetObjects.key })
+                    .from(assetObjects)
+                    .where(eq(assetObjects.blob, blob))
+                    .limit(1),
+                ).length === 0,
+            );
+            for (const blob of unused) rmSync(blobPath(blob), { force: true });
+            return unused;
+          });
+          for (const blob of removed) {
+            const cached = blobCache.get(blob);
+            if (cached !== undefined) {
+              blobCache.delete(blob);
+              cachedBytes -= cached.byteLength;
+            }
           }
         },
         catch: failure("AssetStore.deleteObjects"),

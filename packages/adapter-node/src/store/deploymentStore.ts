@@ -11,6 +11,7 @@ import {
 } from "@w7s/core";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import { Effect, Layer, Schema } from "effect";
+import { decodeAppCursor, encodeAppCursor } from "./cursor.js";
 import { postgresDeploymentStoreLayer } from "./postgresDeploymentStore.js";
 import { bindingTokens, currentDeployments, deployments, domainRoutes, queues, schedules } from "./schema.js";
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "./sqlite.js";
@@ -111,10 +112,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
     listCurrent: (page) =>
       Effect.gen(function* () {
         const limit = Math.max(1, Math.min(page.limit, 1000));
-        const cursor =
-          page.cursor === undefined
-            ? null
-            : (JSON.parse(Buffer.from(page.cursor, "base64url").toString()) as string[]);
+        const cursor = yield* decodeAppCursor("DeploymentStore.listCurrent", page.cursor);
         const rows = yield* attempt("DeploymentStore.listCurrent", () =>
           db.all<{
             environment: string;
@@ -137,15 +135,15 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
                 cursor === null
                   ? undefined
                   : or(
-                      gt(currentDeployments.environment, cursor[0]!),
+                      gt(currentDeployments.environment, cursor[0]),
                       and(
-                        eq(currentDeployments.environment, cursor[0]!),
-                        gt(currentDeployments.org_slug, cursor[1]!),
+                        eq(currentDeployments.environment, cursor[0]),
+                        gt(currentDeployments.org_slug, cursor[1]),
                       ),
                       and(
-                        eq(currentDeployments.environment, cursor[0]!),
-                        eq(currentDeployments.org_slug, cursor[1]!),
-                        gt(currentDeployments.repo_slug, cursor[2]!),
+                        eq(currentDeployments.environment, cursor[0]),
+                        eq(currentDeployments.org_slug, cursor[1]),
+                        gt(currentDeployments.repo_slug, cursor[2]),
                       ),
                     ),
               )
@@ -161,9 +159,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
         const last = rows[limit - 1];
         const nextCursor =
           rows.length > limit && last !== undefined
-            ? Buffer.from(JSON.stringify([last.environment, last.org_slug, last.repo_slug])).toString(
-                "base64url",
-              )
+            ? encodeAppCursor([last.environment, last.org_slug, last.repo_slug])
             : null;
         return { items, cursor: nextCursor };
       }),

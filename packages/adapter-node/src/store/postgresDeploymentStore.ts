@@ -17,6 +17,7 @@ import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect, Layer, Schema } from "effect";
 import postgres from "postgres";
+import { decodeAppCursor, encodeAppCursor } from "./cursor.js";
 import {
   PG_SCHEMA_STATEMENTS,
   pgBindingTokens,
@@ -114,10 +115,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
     listCurrent: (page) =>
       Effect.gen(function* () {
         const limit = Math.max(1, Math.min(page.limit, 1000));
-        const cursor =
-          page.cursor === undefined
-            ? null
-            : (JSON.parse(Buffer.from(page.cursor, "base64url").toString()) as string[]);
+        const cursor = yield* decodeAppCursor("DeploymentStore.listCurrent", page.cursor);
         const c = pgCurrentDeployments;
         const rows = yield* attempt("DeploymentStore.listCurrent", () =>
           run<{
@@ -142,12 +140,12 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
                 cursor === null
                   ? undefined
                   : or(
-                      gt(c.environment, cursor[0]!),
-                      and(eq(c.environment, cursor[0]!), gt(c.org_slug, cursor[1]!)),
+                      gt(c.environment, cursor[0]),
+                      and(eq(c.environment, cursor[0]), gt(c.org_slug, cursor[1])),
                       and(
-                        eq(c.environment, cursor[0]!),
-                        eq(c.org_slug, cursor[1]!),
-                        gt(c.repo_slug, cursor[2]!),
+                        eq(c.environment, cursor[0]),
+                        eq(c.org_slug, cursor[1]),
+                        gt(c.repo_slug, cursor[2]),
                       ),
                     ),
               )
@@ -159,9 +157,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
         const last = rows[limit - 1];
         const nextCursor =
           rows.length > limit && last !== undefined
-            ? Buffer.from(JSON.stringify([last.environment, last.org_slug, last.repo_slug])).toString(
-                "base64url",
-              )
+            ? encodeAppCursor([last.environment, last.org_slug, last.repo_slug])
             : null;
         return { items, cursor: nextCursor };
       }),
