@@ -1,4 +1,5 @@
-export { SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
+export { stopOrphanedBackends } from "./orphans.js";
+export { PLATFORM_NOT_CONFIGURED, SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
 export {
   type BackendRuntimeOptions,
   backendRuntimeLayer,
@@ -6,5 +7,4 @@ export {
   DEFAULT_MEMORY_LIMIT_MB,
   DEFAULT_REQUEST_TIMEOUT_MS,
   makeWorkerdRuntime,
-  stopOrphanedBackends,
 } from "./workerdRuntime.js";

@@ -13,8 +13,8 @@ export interface WorkerdConfigInput {
   readonly address: string;
   readonly compatibilityDate: string;
   readonly memoryLimitMb: number;
-  /** `host:port` of the control plane's internal API for platform_service bindings, if any. */
-  readonly platformServiceAddress: string | undefined;
+  /** The control plane's internal API that platform_service bindings reach; unset: they answer 503. */
+  readonly platformServiceUrl: URL | undefined;
 }
 
 /** Binding kinds this runtime provides; the rest are refused at publish with a clear message. */
@@ -25,6 +25,24 @@ export const SUPPORTED_BINDING_TYPES: ReadonlySet<RuntimeBinding["type"]> = new 
 ]);
 
 const capnpString = (value: string): string => JSON.stringify(value);
+
+export const PLATFORM_NOT_CONFIGURED = "W7S platform services are not configured on this server.";
+
+/**
+ * The service behind W7S_RPC/W7S_QUEUE/W7S_WORKFLOW/W7S_AI: the control plane's origin, reached as an
+ * external server, so requests arrive exactly as the app sent them (path, query, its bearer) and nothing is
+ * added. Without a URL, a tiny worker answers 503 so `env.W7S_RPC.fetch` still exists and says why.
+ */
+const platformService = (url: URL | undefined): string => {
+  if (url === undefined) {
+    const source = `export default { fetch() { return new Response(${JSON.stringify(PLATFORM_NOT_CONFIGURED)}, { status: 503 }); } };`;
+    return `(name = "platform", worker = (modules = [(name = "platform.js", esModule = ${capnpString(source)})], compatibilityDate = "2024-01-01"))`;
+  }
+  const address = capnpString(url.host);
+  return url.protocol === "https:"
+    ? `(name = "platform", external = (address = ${address}, https = (certificateHost = ${capnpString(url.hostname)})))`
+    : `(name = "platform", external = (address = ${address}, http = ()))`;
+};
 
 /** Builds the config; every user-controlled text goes through a file and `embed`, never into capnp syntax. */
 export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
@@ -45,7 +63,7 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
       const path = `bindings/${index}.txt`;
       files.push({ path, content: binding.text });
       bindings.push(`(name = ${capnpString(binding.name)}, text = embed ${capnpString(path)})`);
-    } else if (binding.type === "platform_service" && input.platformServiceAddress !== undefined) {
+    } else if (binding.type === "platform_service") {
       usesPlatform = true;
       bindings.push(`(name = ${capnpString(binding.name)}, service = "platform")`);
     }
@@ -56,11 +74,7 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
     `(name = "app", worker = .app)`,
     `(name = "internet", network = (allow = ["public"], deny = ["local", "private"]))`,
   ];
-  if (usesPlatform && input.platformServiceAddress !== undefined) {
-    services.push(
-      `(name = "platform", external = (address = ${capnpString(input.platformServiceAddress)}, http = ()))`,
-    );
-  }
+  if (usesPlatform) services.push(platformService(input.platformServiceUrl));
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (

@@ -1,0 +1,51 @@
+/** HTTP to one backend process over its Unix socket, both bodies streamed. */
+import { Agent, request as httpRequest } from "node:http";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * Sends `request` unchanged: method, headers, path and query. `Host` keeps the public host so the app sees
+ * the URL its users addressed (D.4). Redirects are returned, never followed. Resolves on response headers.
+ */
+export const forward = (socketPath: string, request: Request, signal: AbortSignal): Promise<Response> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    headers["host"] = url.host;
+    const outgoing = httpRequest(
+      {
+        socketPath,
+        agent: keepAlive,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers,
+        signal,
+      },
+      (incoming) => {
+        const responseHeaders = new Headers();
+        for (let index = 0; index + 1 < incoming.rawHeaders.length; index += 2) {
+          responseHeaders.append(incoming.rawHeaders[index]!, incoming.rawHeaders[index + 1]!);
+        }
+        const status = incoming.statusCode ?? 502;
+        const empty = request.method === "HEAD" || status === 204 || status === 304;
+        if (empty) incoming.resume();
+        const body = empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
+        resolve(
+          new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders }),
+        );
+      },
+    );
+    outgoing.on("error", reject);
+    if (request.body === null) {
+      outgoing.end();
+      return;
+    }
+    const body = Readable.fromWeb(request.body as NodeReadableStream);
+    body.on("error", (error) => outgoing.destroy(error));
+    body.pipe(outgoing);
+  });
