@@ -1,7 +1,10 @@
+export type { OidcClaims } from "./oidcIssuer.js";
+export type { RepoPermissions } from "./restShapes.js";
 export {
   type GitHubStandIn,
-  type OidcClaims,
+  type GitHubStandInOptions,
+  type InstallationTokenOptions,
   type RecordedRequest,
-  type RepoPermissions,
   startGitHubStandIn,
+  type UserRepos,
 } from "./standIn.js";
