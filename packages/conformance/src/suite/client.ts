@@ -1,5 +1,5 @@
-import { request as httpRequest } from "node:http";
 /** Talking to a server under test: deploy requests and requests addressed to an app host. */
+import { request as httpRequest } from "node:http";
 import { type ArchiveFiles, zipFiles } from "./archives.js";
 
 export interface ConformanceTarget {
@@ -14,8 +14,9 @@ export interface DeployOptions {
   readonly repository?: string | null;
   readonly sha?: string | null;
   readonly branch?: string | null;
+  /** Zipped with `zipFiles` (the action's layout); ignored when `zipBytes` is given. */
   readonly files?: ArchiveFiles;
-  readonly zip?: Uint8Array;
+  readonly zipBytes?: Uint8Array;
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly query?: string;
@@ -31,8 +32,14 @@ export interface DeployAnswer {
   };
 }
 
-/** Posts a deploy the way the action does (J.3); `null` leaves a header out. */
-export const deploy = async (target: ConformanceTarget, options: DeployOptions): Promise<DeployAnswer> => {
+/**
+ * Posts `POST /api/v1/deploy` with the action's headers (J.3). Omitted headers get a working default
+ * (`conformance/app`, a 40-character sha, `main`); `null` leaves a header out.
+ */
+export const deployRequest = async (
+  target: ConformanceTarget,
+  options: DeployOptions,
+): Promise<DeployAnswer> => {
   const headers = new Headers(options.headers);
   const set = (name: string, value: string | null | undefined, fallback: string) => {
     if (value !== null) headers.set(name, value ?? fallback);
@@ -43,7 +50,7 @@ export const deploy = async (target: ConformanceTarget, options: DeployOptions):
   set("x-github-repository", options.repository, "conformance/app");
   set("x-github-sha", options.sha, "0123456789abcdef0123456789abcdef01234567");
   set("x-github-branch", options.branch, "main");
-  const body = options.zip ?? zipFiles(options.files ?? { "dist/index.html": "<h1>hi</h1>" });
+  const body = options.zipBytes ?? zipFiles(options.files ?? { "dist/index.html": "<h1>hi</h1>" });
   const response = await fetch(`${target.baseUrl}/api/v1/deploy${options.query ?? ""}`, {
     method: "POST",
     headers,

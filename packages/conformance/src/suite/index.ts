@@ -1,10 +1,19 @@
-export { type ArchiveFiles, zipBomb, zipFiles, zipWithSymlink } from "./archives.js";
+export {
+  type ArchiveFiles,
+  isExcludedByAction,
+  type ZipFilesOptions,
+  zipBomb,
+  zipEntries,
+  zipFiles,
+  zipOfZeros,
+  zipWithSymlink,
+} from "./archives.js";
 export {
   type AppRequestInit,
   type ConformanceTarget,
   type DeployAnswer,
   type DeployOptions,
-  deploy,
+  deployRequest,
   request,
 } from "./client.js";
 export {
