@@ -50,7 +50,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "--database-url",
     env: "DATABASE_URL",
     kind: "string",
-    help: "Postgres URL for the control plane (not supported yet)",
+    help: "Postgres URL: deployment records shared by several servers (SQLite in the data dir when unset)",
   },
   {
     key: "githubApiUrl",
@@ -151,12 +151,28 @@ const convert = (setting: Setting, raw: unknown, source: string): unknown => {
   return String(raw);
 };
 
-/** Parses `--flag value` / `--flag=value`; returns settings and the arguments that are not flags. */
+/** Where a setting's value came from. */
+export type SettingSource = "flag" | "env" | "file" | "default";
+
+export interface ResolvedSettings {
+  readonly settings: ServerSettings;
+  readonly sources: Readonly<Record<keyof ServerSettings, SettingSource>>;
+  /** The arguments that are not settings flags (command options such as `--check`). */
+  readonly rest: string[];
+}
+
+/**
+ * Parses `--flag value` / `--flag=value`; a flag beats its environment variable, which beats the config
+ * file, which beats the default. Throws SettingsError naming the flag, variable or file key at fault.
+ */
 export const resolveSettings = (input: {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly file?: Readonly<Record<string, unknown>> | undefined;
-}): { settings: ServerSettings; rest: string[] } => {
+  /** Names the file in error messages. */
+  readonly fileName?: string;
+}): ResolvedSettings => {
+  const fileName = input.fileName ?? "w7s.config.json";
   const fromFlags = new Map<keyof ServerSettings, unknown>();
   const rest: string[] = [];
   for (let index = 0; index < input.argv.length; index += 1) {
@@ -175,15 +191,28 @@ export const resolveSettings = (input: {
     if (value === undefined) throw new SettingsError(`${flag} needs a value.`);
     fromFlags.set(setting.key, convert(setting, value, flag));
   }
+  for (const key of Object.keys(input.file ?? {})) {
+    if (!SETTINGS.some((setting) => setting.key === key))
+      throw new SettingsError(
+        `${fileName}: unknown setting "${key}" (known: ${SETTINGS.map((setting) => setting.key).join(", ")}).`,
+      );
+  }
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  const sources = {} as Record<keyof ServerSettings, SettingSource>;
   for (const setting of SETTINGS) {
     const fileValue = input.file?.[setting.key];
     const envValue = input.env[setting.env];
-    if (fromFlags.has(setting.key)) settings[setting.key] = fromFlags.get(setting.key);
-    else if (envValue !== undefined && envValue !== "")
+    sources[setting.key] = "default";
+    if (fromFlags.has(setting.key)) {
+      settings[setting.key] = fromFlags.get(setting.key);
+      sources[setting.key] = "flag";
+    } else if (envValue !== undefined && envValue !== "") {
       settings[setting.key] = convert(setting, envValue, setting.env);
-    else if (fileValue !== undefined && fileValue !== null)
-      settings[setting.key] = convert(setting, fileValue, `config file ${setting.key}`);
+      sources[setting.key] = "env";
+    } else if (fileValue !== undefined && fileValue !== null) {
+      settings[setting.key] = convert(setting, fileValue, `${fileName} ${setting.key}`);
+      sources[setting.key] = "file";
+    }
   }
-  return { settings: settings as unknown as ServerSettings, rest };
+  return { settings: settings as unknown as ServerSettings, sources, rest };
 };

@@ -3,9 +3,11 @@
  * and print where to reach them.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunningServer } from "./server.js";
+import type { ServerSettings } from "./config.js";
+import { closeOnSignal, nextStopSignal } from "./serve.js";
+import { type RunningServer, startServer } from "./server.js";
 import { zipDirectory } from "./zipDirectory.js";
 
 export interface DemoDeploy {
@@ -19,6 +21,53 @@ export interface DeployOutcome {
   readonly status: number;
   readonly body: { status?: string; data?: { url?: string }; error?: string };
 }
+
+const deployExample = async (
+  server: RunningServer,
+  token: string,
+  directory: string,
+  example: string,
+  branch: string,
+  log: (line: string) => void,
+): Promise<DeployOutcome> => {
+  if (!existsSync(join(directory, "dist")) && hasBuildScript(directory))
+    log(`  examples/${example} has no dist/: run \`pnpm build\` at the repository root first`);
+  try {
+    const zip = zipDirectory(directory);
+    log(`  deploying examples/${example} (branch ${branch}, ${zip.byteLength} bytes zipped)`);
+    const response = await fetch(`${server.url}/api/v1/deploy`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/zip",
+        "x-github-repository": `demo/${example}`,
+        "x-github-sha": randomBytes(20).toString("hex"),
+        "x-github-branch": branch,
+      },
+      body: zip as Uint8Array<ArrayBuffer>,
+    });
+    const text = await response.text();
+    try {
+      return { example, branch, status: response.status, body: JSON.parse(text) as DeployOutcome["body"] };
+    } catch {
+      return { example, branch, status: response.status, body: { status: "error", error: text } };
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { example, branch, status: 0, body: { status: "error", error: message } };
+  }
+};
+
+const hasBuildScript = (directory: string): boolean => {
+  try {
+    const manifest = JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
+    return typeof manifest.scripts?.build === "string";
+  } catch {
+    return false;
+  }
+};
 
 /** Deploys each example as `demo/<example>`; a failure is reported and the others still deploy. */
 export const deployExamples = async (
@@ -35,24 +84,19 @@ export const deployExamples = async (
   const deploys = [...examples.map((example) => ({ example, branch: "main" })), ...extraBranches];
   const outcomes: DeployOutcome[] = [];
   for (const { example, branch } of deploys) {
-    const zip = zipDirectory(join(examplesDir, example));
-    log(`  deploying examples/${example} (branch ${branch}, ${zip.byteLength} bytes zipped)`);
-    const response = await fetch(`${server.url}/api/v1/deploy`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/zip",
-        "x-github-repository": `demo/${example}`,
-        "x-github-sha": randomBytes(20).toString("hex"),
-        "x-github-branch": branch,
-      },
-      body: zip as Uint8Array<ArrayBuffer>,
-    });
-    const body = (await response.json()) as DeployOutcome["body"];
-    outcomes.push({ example, branch, status: response.status, body });
-    if (body.status !== "success") log(`    failed (HTTP ${response.status}): ${JSON.stringify(body)}`);
+    const outcome = await deployExample(server, token, join(examplesDir, example), example, branch, log);
+    outcomes.push(outcome);
+    if (outcome.body.status !== "success")
+      log(`    failed (HTTP ${outcome.status}): ${JSON.stringify(outcome.body)}`);
   }
   return outcomes;
+};
+
+/** A path under each example worth opening or curling (the app's root when not listed). */
+const TRY_PATHS: Readonly<Record<string, { readonly open?: string; readonly curl?: string }>> = {
+  "js-backend": { open: "hello", curl: "hello" },
+  "ts-backend": { curl: "greet?name=Ada" },
+  fullstack: { curl: "api/message" },
 };
 
 /** The lines printed after the demo deploys: both ways of reaching each app. */
@@ -62,9 +106,48 @@ export const demoUrlLines = (server: RunningServer, outcomes: readonly DeployOut
     const url = outcome.body.data?.url;
     if (outcome.body.status !== "success" || url === undefined) continue;
     const parsed = new URL(url);
+    const paths = TRY_PATHS[outcome.example] ?? {};
     lines.push(`  ${outcome.example}${outcome.branch === "main" ? "" : ` (branch ${outcome.branch})`}`);
-    lines.push(`    open   ${url}`);
-    lines.push(`    curl   curl -H 'Host: ${parsed.hostname}' ${server.url}${parsed.pathname}`);
+    lines.push(`    open   ${url}${paths.open ?? ""}`);
+    lines.push(
+      `    curl   curl -H 'Host: ${parsed.hostname}' '${server.url}${parsed.pathname}${paths.curl ?? ""}'`,
+    );
   }
   return lines;
+};
+
+/**
+ * `w7s-server demo [--check]`: a server with a local operator deploy token, every example deployed, URLs
+ * printed. The token is printed so that the user can deploy their own zips with curl; it exists only for
+ * this run. With `check`, exits after deploying (exit code 1 if any deploy failed) instead of serving on.
+ */
+export const runDemo = async (
+  settings: ServerSettings,
+  options: { readonly examplesDir: string; readonly check: boolean },
+) => {
+  const token = settings.deployToken ?? randomBytes(24).toString("base64url");
+  const stop = nextStopSignal();
+  console.log("Starting the W7S server on its embedded default (SQLite and files, backends in workerd)…");
+  const server = await startServer({ ...settings, deployToken: token });
+  console.log(`Listening on ${server.url}; deploying the example apps as owner "demo":`);
+  const outcomes = await deployExamples(server, token, options.examplesDir, [
+    { example: "ts-backend", branch: "feature/hello" },
+  ]);
+  console.log("\nTry them (apps answer on *.localhost, which resolves to this machine):");
+  for (const line of demoUrlLines(server, outcomes)) console.log(line);
+  console.log(`\nDeploy your own with this local operator token (valid while this server runs): ${token}`);
+  console.log(`  curl -X POST ${server.url}/api/v1/deploy -H 'authorization: Bearer ${token}' \\`);
+  console.log(
+    "    -H 'content-type: application/zip' -H 'x-github-repository: you/app' -H 'x-github-sha: dev' \\",
+  );
+  console.log("    -H 'x-github-branch: main' --data-binary @app.zip");
+  const failed = outcomes.filter((outcome) => outcome.body.status !== "success");
+  if (options.check) {
+    await server.close();
+    if (failed.length > 0) console.error(`\n${failed.length} example deploy(s) failed.`);
+    process.exitCode = failed.length === 0 ? 0 : 1;
+    return;
+  }
+  console.log("\nPress Ctrl+C to stop.");
+  await closeOnSignal(server, stop);
 };

@@ -1,5 +1,21 @@
 /** Public API of @w7s/server: start the self-host server in-process (tests, embedding). */
-export { DEFAULT_SETTINGS, resolveSettings, SETTINGS, type ServerSettings, SettingsError } from "./config.js";
-export { type DeployOutcome, demoUrlLines, deployExamples } from "./demo.js";
+export {
+  DEFAULT_SETTINGS,
+  type ResolvedSettings,
+  resolveSettings,
+  SETTINGS,
+  type ServerSettings,
+  type SettingSource,
+  SettingsError,
+} from "./config.js";
+export { CONFIG_FILE_NAME, locateConfigFile, readConfigFile, takeConfigFlag } from "./configFile.js";
+export { type DeployOutcome, demoUrlLines, deployExamples, runDemo } from "./demo.js";
+export { defaultPublicUrl, initConfig, initInstructions } from "./init.js";
+export { closeOnSignal, nextStopSignal, serveCommand } from "./serve.js";
 export { type RunningServer, startServer } from "./server.js";
-export { deployFiles, isExcludedFromDeploy, zipDirectory } from "./zipDirectory.js";
+export {
+  ACTION_EXCLUDE_PATTERNS,
+  deployFiles,
+  isExcludedFromDeploy,
+  zipDirectory,
+} from "./zipDirectory.js";

@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import { nodePlatformLayer } from "@w7s/adapter-node";
 import { defaultPlatformConfig, makeHttpApp, type PlatformConfig } from "@w7s/core";
 import { ManagedRuntime } from "effect";
-import { type ServerSettings, SettingsError } from "./config.js";
+import type { ServerSettings } from "./config.js";
 
 export interface RunningServer {
   /** `http://<host>:<port>` */

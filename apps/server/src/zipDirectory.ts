@@ -1,43 +1,68 @@
-/** Zips a directory the way the official deploy action does (J.3 step 7): relative paths, same exclusions. */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+/**
+ * Zips a directory the way the official deploy action does (J.3 step 7): `zip -qr <archive> .` from the
+ * directory with the action's `-x` patterns. Paths are relative; directories get their own entries.
+ */
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { zipSync } from "fflate";
 
-/** J.3: `.git/*`, `node_modules` up to two levels deep, `.wrangler` up to two levels deep, `dist/.vite/*`. */
-export const isExcludedFromDeploy = (path: string): boolean => {
-  const segments = path.split("/");
-  if (segments[0] === ".git") return true;
-  if (path.startsWith("dist/.vite/")) return true;
-  for (const name of ["node_modules", ".wrangler"]) {
-    const at = segments.indexOf(name);
-    if (at >= 0 && at <= 2 && at < segments.length - 1) return true;
-  }
-  return false;
-};
+/** The `-x` patterns of the official action, in its order. */
+export const ACTION_EXCLUDE_PATTERNS: readonly string[] = [
+  ".git/*",
+  "node_modules/*",
+  "*/node_modules/*",
+  "*/*/node_modules/*",
+  ".wrangler/*",
+  "*/.wrangler/*",
+  "*/*/.wrangler/*",
+  "dist/.vite/*",
+];
 
-/** Every file under `directory` that a deploy would include, as archive paths. */
+// Info-ZIP wildcards: `*` matches any run of characters, `/` included (zip runs without -ws), so
+// `*/node_modules/*` excludes node_modules folders at every depth, not only the second level.
+const toRegExp = (pattern: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, "\\$&").replaceAll("*", ".*")}$`, "s");
+const EXCLUDE = ACTION_EXCLUDE_PATTERNS.map(toRegExp);
+
+/** Whether the action leaves this archive path out (directories are given with a trailing `/`). */
+export const isExcludedFromDeploy = (path: string): boolean => EXCLUDE.some((pattern) => pattern.test(path));
+
+/** Every entry a deploy of `directory` would hold, as archive paths (directories end in `/`), sorted. */
 export const deployFiles = (directory: string): string[] => {
   const found: string[] = [];
-  const walk = (current: string) => {
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const absolute = join(current, entry.name);
-      const path = relative(directory, absolute).split(sep).join("/");
-      if (entry.isDirectory()) {
-        if (!isExcludedFromDeploy(`${path}/x`)) walk(absolute);
-      } else if (entry.isFile() && !isExcludedFromDeploy(path)) {
+  const visiting = new Set<string>();
+  const walk = (absolute: string, prefix: string) => {
+    const real = realpathSync(absolute);
+    if (visiting.has(real)) return; // a link back to an enclosing folder
+    visiting.add(real);
+    for (const entry of readdirSync(absolute, { withFileTypes: true })) {
+      const child = join(absolute, entry.name);
+      // zip -r follows symbolic links (no -y), so a link is stored as what it points to.
+      const kind = entry.isSymbolicLink() ? statSync(child, { throwIfNoEntry: false }) : entry;
+      if (kind === undefined) continue;
+      if (kind.isDirectory()) {
+        const path = `${prefix}${entry.name}/`;
+        if (isExcludedFromDeploy(path)) continue;
         found.push(path);
+        walk(child, path);
+      } else if (kind.isFile()) {
+        const path = `${prefix}${entry.name}`;
+        if (!isExcludedFromDeploy(path)) found.push(path);
       }
     }
+    visiting.delete(real);
   };
-  walk(directory);
+  walk(directory, "");
   return found.sort();
 };
 
 /** The deploy zip of a directory. */
 export const zipDirectory = (directory: string): Uint8Array => {
-  const files: Record<string, Uint8Array> = {};
+  const entries: Record<string, Uint8Array> = {};
   for (const path of deployFiles(directory)) {
-    files[path] = new Uint8Array(readFileSync(join(directory, path)));
+    entries[path] = path.endsWith("/")
+      ? new Uint8Array(0)
+      : new Uint8Array(readFileSync(join(directory, path)));
   }
-  return zipSync(files, { level: 6 });
+  return zipSync(entries, { level: 6 });
 };

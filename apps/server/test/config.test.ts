@@ -29,6 +29,63 @@ describe("w7s-server settings", () => {
     expect(rest).toEqual(["--check"]);
   });
 
+  it.each([
+    { argv: ["--port", "1"], env: { W7S_PORT: "2" }, file: { port: 3 }, port: 1, source: "flag" },
+    { argv: ["--port=1"], env: {}, file: { port: 3 }, port: 1, source: "flag" },
+    { argv: [], env: { W7S_PORT: "2" }, file: { port: 3 }, port: 2, source: "env" },
+    { argv: [], env: { W7S_PORT: "" }, file: { port: 3 }, port: 3, source: "file" },
+    { argv: [], env: {}, file: { port: "3" }, port: 3, source: "file" },
+    { argv: [], env: {}, file: { port: null }, port: 8787, source: "default" },
+    { argv: [], env: {}, file: undefined, port: 8787, source: "default" },
+  ])("port from argv $argv, env $env, file $file is $port ($source)", ({ argv, env, file, port, source }) => {
+    const resolved = resolveSettings({ argv, env, file });
+    expect({ port: resolved.settings.port, source: resolved.sources.port }).toEqual({ port, source });
+  });
+
+  it("reads every documented flag and variable", () => {
+    const flags = resolveSettings({
+      argv: [
+        "--host=0.0.0.0",
+        "--data-dir=/d",
+        "--database-url=postgres://db",
+        "--github-api-url=http://gh",
+        "--oidc-issuer=http://iss",
+        "--oidc-audience=x,y",
+        "--oidc-jwks-url=http://iss/jwks",
+        "--request-timeout-ms=500",
+        "--memory-limit-mb=64",
+      ],
+      env: {},
+    }).settings;
+    const env = resolveSettings({
+      argv: [],
+      env: {
+        W7S_HOST: "0.0.0.0",
+        W7S_DATA_DIR: "/d",
+        DATABASE_URL: "postgres://db",
+        W7S_GITHUB_API_URL: "http://gh",
+        W7S_OIDC_ISSUER: "http://iss",
+        W7S_OIDC_AUDIENCE: "x,y",
+        W7S_OIDC_JWKS_URL: "http://iss/jwks",
+        W7S_REQUEST_TIMEOUT_MS: "500",
+        W7S_MEMORY_LIMIT_MB: "64",
+      },
+    }).settings;
+    const expected = {
+      host: "0.0.0.0",
+      dataDir: "/d",
+      databaseUrl: "postgres://db",
+      githubApiUrl: "http://gh",
+      oidcIssuer: "http://iss",
+      oidcAudiences: ["x", "y"],
+      oidcJwksUrl: "http://iss/jwks",
+      requestTimeoutMs: 500,
+      memoryLimitMb: 64,
+    };
+    expect(flags).toMatchObject(expected);
+    expect(env).toMatchObject(expected);
+  });
+
   it("names the flag or variable at fault", () => {
     expect(() => resolveSettings({ argv: ["--port", "http"], env: {} })).toThrow(
       new SettingsError('--port: expected a port number, got "http".'),

@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -7,7 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
 import { type DeployOutcome, demoUrlLines, deployExamples } from "../src/demo.js";
 import { type RunningServer, startServer } from "../src/server.js";
-import { deployFiles, isExcludedFromDeploy, zipDirectory } from "../src/zipDirectory.js";
+import {
+  ACTION_EXCLUDE_PATTERNS,
+  deployFiles,
+  isExcludedFromDeploy,
+  zipDirectory,
+} from "../src/zipDirectory.js";
+
+const hasZip = (() => {
+  try {
+    execFileSync("zip", ["-v"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const examples = resolve(import.meta.dirname, "../../../examples");
 
@@ -31,21 +46,53 @@ const get = (server: RunningServer, host: string, path: string) =>
   });
 
 describe("deploy zips (J.3)", () => {
-  it("excludes what the official action excludes", () => {
+  it("excludes what the official action's zip -x patterns exclude, at every depth", () => {
     expect(
       [
-        "a/node_modules/x.js",
         "node_modules/x",
-        ".git/HEAD",
-        "dist/.vite/manifest.json",
+        "a/node_modules/x.js",
         "a/b/c/node_modules/x.js",
+        ".git/HEAD",
+        "sub/.git/HEAD",
+        "dist/.vite/manifest.json",
         "src/.wrangler/t",
+        "dist/index.html",
       ].map(isExcludedFromDeploy),
-    ).toEqual([true, true, true, true, false, true]);
+    ).toEqual([true, true, true, true, false, true, true, false]);
     expect(deployFiles(join(examples, "ts-backend"))).toEqual(
-      expect.arrayContaining(["backend/index.ts", "backend/lib/greet.ts", "backend/lib/respond.ts"]),
+      expect.arrayContaining([
+        "backend/",
+        "backend/index.ts",
+        "backend/lib/greet.ts",
+        "backend/lib/respond.ts",
+      ]),
     );
     expect(Object.keys(unzipSync(zipDirectory(join(examples, "static-site"))))).toContain("dist/index.html");
+  });
+
+  it.skipIf(!hasZip)("holds the same entries as `zip -qr` with the action's exclusions", () => {
+    const dir = mkdtempSync(join(tmpdir(), "w7s-zip-"));
+    for (const path of [
+      "keep.txt",
+      ".git/HEAD",
+      "sub/.git/HEAD",
+      "node_modules/a/index.js",
+      "a/node_modules/x.js",
+      "a/b/c/node_modules/x.js",
+      "a/b/c/d/.wrangler/state",
+      "dist/.vite/manifest.json",
+      "dist/index.html",
+      "backend/index.ts",
+      ".env.example",
+    ]) {
+      mkdirSync(join(dir, path, ".."), { recursive: true });
+      writeFileSync(join(dir, path), path);
+    }
+    const archive = join(mkdtempSync(join(tmpdir(), "w7s-zip-out-")), "app.zip");
+    execFileSync("zip", ["-qr", archive, ".", "-x", ...ACTION_EXCLUDE_PATTERNS], { cwd: dir });
+    const byZip = Object.keys(unzipSync(new Uint8Array(readFileSync(archive)))).sort();
+    expect(Object.keys(unzipSync(zipDirectory(dir))).sort()).toEqual(byZip);
+    expect(byZip).toContain("a/b/c/");
   });
 });
 
@@ -73,7 +120,10 @@ describe("the embedded default with the examples deployed", () => {
     expect(outcomes.filter((outcome) => outcome.body.status !== "success")).toEqual([]);
     const lines = demoUrlLines(server, outcomes).join("\n");
     expect(lines).toContain(`http://demo.w7s.localhost:${server.port}/static-site/`);
-    expect(lines).toContain(`curl -H 'Host: feature-hello--demo.w7s.localhost' ${server.url}/ts-backend/`);
+    expect(lines).toContain(
+      `curl -H 'Host: feature-hello--demo.w7s.localhost' '${server.url}/ts-backend/greet?name=Ada'`,
+    );
+    expect(lines).toContain(`open   http://demo.w7s.localhost:${server.port}/js-backend/hello`);
   });
 
   it("answers as each example's code says", async () => {
@@ -100,5 +150,30 @@ describe("the embedded default with the examples deployed", () => {
       environment: "feature-hello",
       body: { environment: "feature-hello" },
     });
+  });
+
+  it("reports a failed example with the server's error and still deploys the others", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "w7s-examples-"));
+    const write = (path: string, text: string) => {
+      mkdirSync(join(dir, path, ".."), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    };
+    write("broken/package.json", "{}");
+    write("broken/backend/index.js", 'import { Hono } from "hono";\nexport default new Hono();\n');
+    write("working/package.json", "{}");
+    write("working/dist/index.html", "<p>working</p>");
+    const logged: string[] = [];
+    const result = await deployExamples(server, "demo-token", dir, [], (line) => logged.push(line));
+    expect(result.map(({ example, status, body }) => ({ example, status, error: body.error }))).toEqual([
+      {
+        example: "broken",
+        status: 400,
+        error:
+          "Native deploy currently supports only relative imports inside backend/. Unsupported import: hono",
+      },
+      { example: "working", status: 200, error: undefined },
+    ]);
+    expect(logged.join("\n")).toContain('failed (HTTP 400): {"status":"error"');
+    expect((await get(server, "demo.w7s.localhost", "/working/")).body).toBe("<p>working</p>");
   });
 });
