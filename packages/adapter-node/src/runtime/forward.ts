@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
+const BUFFERED_BODY_BYTES = 64 * 1024;
 
 /**
  * Sends `request` unchanged: method, headers, path and query. `Host` keeps the public host so the app sees
@@ -32,12 +33,24 @@ export const forward = (socketPath: string, request: Request, signal: AbortSigna
           responseHeaders.append(incoming.rawHeaders[index]!, incoming.rawHeaders[index + 1]!);
         }
         const status = incoming.statusCode ?? 502;
+        const init = { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders };
         const empty = request.method === "HEAD" || status === 204 || status === 304;
-        if (empty) incoming.resume();
-        const body = empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
-        resolve(
-          new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders }),
-        );
+        if (empty) {
+          incoming.resume();
+          resolve(new Response(null, init));
+          return;
+        }
+        // A small body of known length is collected: a Response holding bytes is far cheaper for the
+        // server to write than one holding a stream. Anything else streams through.
+        const length = Number(incoming.headers["content-length"] ?? Number.NaN);
+        if (Number.isInteger(length) && length <= BUFFERED_BODY_BYTES) {
+          const chunks: Buffer[] = [];
+          incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+          incoming.on("end", () => resolve(new Response(new Uint8Array(Buffer.concat(chunks)), init)));
+          incoming.on("error", reject);
+          return;
+        }
+        resolve(new Response(Readable.toWeb(incoming) as ReadableStream<Uint8Array>, init));
       },
     );
     outgoing.on("error", reject);

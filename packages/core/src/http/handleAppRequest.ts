@@ -73,6 +73,24 @@ export const finalizeResponse = (
   config: PlatformConfig,
   served?: ServedApp,
 ): Response => {
+  if (request.method !== "HEAD") {
+    // Responses built here or by the runtime have mutable headers: adjusting them in place keeps the body
+    // as it is (bytes stay bytes), which is much cheaper for servers than re-wrapping it in a new stream.
+    try {
+      if (served !== undefined) response.headers.set(SERVED_ENVIRONMENT_HEADER, served.environment);
+      const cookies = response.headers.getSetCookie();
+      if (cookies.length > 0) {
+        const kept = stripBaseDomainCookies(cookies, config.baseDomain);
+        if (kept.length !== cookies.length) {
+          response.headers.delete("set-cookie");
+          for (const cookie of kept) response.headers.append("set-cookie", cookie);
+        }
+      }
+      return response;
+    } catch {
+      // Immutable headers (a fetch() response): rebuild below.
+    }
+  }
   const headers = new Headers(response.headers);
   if (served !== undefined) headers.set(SERVED_ENVIRONMENT_HEADER, served.environment);
   const cookies = headers.getSetCookie();
