@@ -60,7 +60,14 @@ export {
   customDomainMessages,
   customDomainRoutes,
 } from "./deploy/customDomains.js";
-export { type DeployServices, deployApp, deployMessages, deploymentUrl } from "./deploy/deployApp.js";
+export {
+  type DeployServices,
+  deployApp,
+  deployMessages,
+  deploymentUrl,
+  type FeatureNotProvidedWarning,
+  unprovidedFeatureWarnings,
+} from "./deploy/deployApp.js";
 export {
   type DeployLayout,
   type DeploymentWarning,

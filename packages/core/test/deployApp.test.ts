@@ -454,6 +454,27 @@ describe("B.13 successful deploys", () => {
     expect(JSON.stringify(answer.body.data.deploymentWarnings[1])).toContain("colour");
   });
 
+  it("says which declared features a backend was deployed without", async () => {
+    const answer = await deploy(world, {
+      files: { ...backendApp, "w7s.json": '{"bindings":{"kv":["CACHE"],"db":["DB"]},"queues":["jobs"]}' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.deploymentWarnings).toEqual([
+      {
+        code: "feature_not_provided",
+        target: "bindings.kv",
+        message:
+          "bindings.kv (CACHE) is declared, but this W7S server does not provide it yet; the backend was deployed without it.",
+      },
+      expect.objectContaining({ target: "bindings.db" }),
+      expect.objectContaining({ target: "queues" }),
+    ]);
+    const staticOnly = await deploy(world, {
+      files: { ...staticSite, "w7s.json": '{"bindings":{"kv":["CACHE"]}}' },
+    });
+    expect(staticOnly.body.data.deploymentWarnings).toBeUndefined();
+  });
+
   it("uses the operator's public scheme and port in the url", async () => {
     const config = {
       ...defaultPlatformConfig,

@@ -304,6 +304,39 @@ const staticManifestKeyFor = (app: AppRef, prefix: string): string =>
 /** E.1 step 2 (kv, r2, d1, hyperdrive, email, Durable Objects) belongs to the storage issue: none yet. */
 const managedStorageBindings = (_manifest: Manifest): RuntimeBinding[] => [];
 
+/** A `deploymentWarnings` entry for a declared feature this platform does not provide yet. */
+export interface FeatureNotProvidedWarning {
+  readonly code: "feature_not_provided";
+  readonly target: string;
+  readonly message: string;
+}
+
+/**
+ * Storage bindings, queues, schedules and workflows are not run by this platform yet; a deploy that
+ * declares them still succeeds, and says plainly what its backend will not get.
+ */
+export const unprovidedFeatureWarnings = (manifest: Manifest): FeatureNotProvidedWarning[] => {
+  const { bindings } = manifest;
+  const declared: Array<[string, readonly string[]]> = [
+    ["bindings.kv", bindings.kv.map((binding) => binding.binding)],
+    ["bindings.fs", bindings.fs.map((binding) => binding.binding)],
+    ["bindings.db", bindings.db.map((binding) => binding.binding)],
+    ["bindings.durableObjects", bindings.durableObjects.map((binding) => binding.binding)],
+    ["bindings.hyperdrive", bindings.hyperdrive.map((binding) => binding.binding)],
+    ["bindings.email", bindings.email.map((binding) => binding.binding)],
+    ["queues", manifest.queues.map((queue) => queue.name)],
+    ["schedules", manifest.schedules.map((schedule) => `${schedule.cron} ${schedule.path}`)],
+    ["workflows", manifest.workflows.map((workflow) => workflow.name)],
+  ];
+  return declared
+    .filter(([, names]) => names.length > 0)
+    .map(([target, names]) => ({
+      code: "feature_not_provided" as const,
+      target,
+      message: `${target} (${names.join(", ")}) is declared, but this W7S server does not provide it yet; the backend was deployed without it.`,
+    }));
+};
+
 /** E.1: the bindings of a native backend, in upload order. */
 const runtimeBindings = (input: {
   vars: Readonly<Record<string, string>>;
@@ -609,7 +642,11 @@ const deploy = (request: Request, config: PlatformConfig) =>
       Effect.onError(() => discardPublished(published)),
     );
 
-    const deploymentWarnings = [...layout.deploymentWarnings, ...manifestWarnings];
+    const deploymentWarnings = [
+      ...layout.deploymentWarnings,
+      ...manifestWarnings,
+      ...(backend === undefined ? [] : unprovidedFeatureWarnings(manifest)),
+    ];
     return {
       deployment: publicRecord(record),
       url: deploymentUrl({ environment: app.environment, owner: app.orgSlug, repo: app.repoSlug }, config),
