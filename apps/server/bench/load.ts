@@ -1,4 +1,8 @@
-/** A small closed-loop HTTP load generator: `concurrency` clients on keep-alive connections for `durationMs`. */
+/**
+ * Load for the benchmarks: `wrk` in its own process when the machine has it (`apt-get install wrk`), so the
+ * generator does not share an event loop with anything; otherwise a closed loop of keep-alive clients here.
+ */
+import { execFileSync } from "node:child_process";
 import { Agent, request } from "node:http";
 
 export interface LoadResult {
@@ -8,7 +12,59 @@ export interface LoadResult {
   readonly failures: number;
 }
 
-export const runLoad = async (options: {
+const wrkPath = (() => {
+  try {
+    return execFileSync("sh", ["-c", "command -v wrk"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Which generator `runLoad` uses. */
+export const loadGenerator = wrkPath === undefined ? "in-process clients" : "wrk";
+
+const milliseconds = (text: string | undefined): number => {
+  const match = /([\d.]+)(us|ms|s)/.exec(text ?? "");
+  if (match === null) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+};
+
+const runWrk = (options: LoadOptions): LoadResult => {
+  const output = execFileSync(
+    wrkPath!,
+    [
+      "-t1",
+      `-c${options.concurrency ?? 16}`,
+      `-d${Math.max(1, Math.round((options.durationMs ?? 3000) / 1000))}s`,
+      "--latency",
+      "-H",
+      `Host: ${options.host ?? "localhost"}`,
+      `http://127.0.0.1:${options.port}${options.path}`,
+    ],
+    { encoding: "utf8" },
+  );
+  const failures = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN),
+    p50Ms: milliseconds(/\s50%\s+(\S+)/.exec(output)?.[1]),
+    p99Ms: milliseconds(/\s99%\s+(\S+)/.exec(output)?.[1]),
+    failures,
+  };
+};
+
+interface LoadOptions {
+  readonly port: number;
+  readonly path: string;
+  readonly host?: string;
+  readonly concurrency?: number;
+  readonly durationMs?: number;
+}
+
+export const runLoad = async (options: LoadOptions): Promise<LoadResult> =>
+  wrkPath === undefined ? runInProcess(options) : runWrk(options);
+
+const runInProcess = async (options: {
   readonly port: number;
   readonly path: string;
   readonly host?: string;

@@ -26,6 +26,8 @@ export interface DeploymentStoreOptions {
 
 class SwitchConflict extends Error {}
 
+const POINTER_TTL_MS = 1_000;
+
 const decode =
   <S extends Schema.Top>(schema: S, operation: string) =>
   (json: string): Effect.Effect<S["Type"], StoreError> =>
@@ -74,18 +76,37 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
     .from(deployments)
     .where(eq(deployments.deployment_id, ""))
     .toSQL().sql;
+  // Every request looks up one to four pointers (A.5/A.6 candidates), so they are kept briefly (D.9 allows
+  // 5 s); a switch made by this process drops its entry at once, so its own deploys are seen at once.
+  const pointers = new Map<string, { readonly deploymentId: string | undefined; readonly expires: number }>();
+  const pointerKey = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
+    `${app.environment}/${app.orgSlug}/${app.repoSlug}`;
+  const currentPointer = (app: { environment: string; orgSlug: string; repoSlug: string }) => {
+    const key = pointerKey(app);
+    const cached = pointers.get(key);
+    if (cached !== undefined && cached.expires > Date.now()) return Effect.succeed(cached.deploymentId);
+    return attempt("DeploymentStore.current", () => {
+      const rows = db.query<{ deployment_id: string }>(currentPointerSql, [
+        app.environment,
+        app.orgSlug,
+        app.repoSlug,
+      ]);
+      const deploymentId = rows[0]?.deployment_id;
+      pointers.set(key, { deploymentId, expires: Date.now() + POINTER_TTL_MS });
+      if (pointers.size > 10_000) pointers.delete(pointers.keys().next().value!);
+      return deploymentId;
+    });
+  };
+
   const stored = (row: { deployment_id: string; record: string }) =>
     decodeRecord(row.record).pipe(
       Effect.map((record): StoredDeployment => ({ deploymentId: row.deployment_id, record })),
     );
 
-  return {
+  const service: DeploymentStore["Service"] = {
     current: (app) =>
-      attempt("DeploymentStore.current", () =>
-        db.query<{ deployment_id: string }>(currentPointerSql, [app.environment, app.orgSlug, app.repoSlug]),
-      ).pipe(
-        Effect.flatMap((rows) => {
-          const deploymentId = rows[0]?.deployment_id;
+      currentPointer(app).pipe(
+        Effect.flatMap((deploymentId) => {
           if (deploymentId === undefined) return Effect.succeedNone;
           const cached = records.get(deploymentId);
           if (cached !== undefined) return Effect.succeedSome(cached);
@@ -347,6 +368,14 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
             decode(CustomDomainMapping, "DeploymentStore.domainRoutes")(row.mapping),
           ),
         ),
+      ),
+  };
+  return {
+    ...service,
+    switchDeployment: (change) =>
+      Effect.ensuring(
+        service.switchDeployment(change),
+        Effect.sync(() => pointers.delete(pointerKey(change.app))),
       ),
   };
 };
