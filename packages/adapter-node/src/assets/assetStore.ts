@@ -84,6 +84,7 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
           db.query(insertSql, row);
         }
       });
+      for (const { row } of batch) objectRows.delete(row[0]);
       for (const { done } of batch) done();
     } catch (error) {
       for (const { done } of batch) done(error);
@@ -94,6 +95,21 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
       pending.push({ row, body, done: (error) => (error === undefined ? resolve() : reject(error)) });
       if (pending.length === 1) setImmediate(flush);
     });
+
+  // Index rows are read on every static request; they change only through this store, which keeps the
+  // cache in step (a key is written once per deployment and dropped when deleted).
+  type IndexRow = { blob: string; content_type: string; etag: string; size: number };
+  const objectRows = new Map<string, IndexRow>();
+  const objectRow = (key: string): IndexRow | undefined => {
+    const cached = objectRows.get(key);
+    if (cached !== undefined) return cached;
+    const row = db.query<IndexRow>(objectSql, [key])[0];
+    if (row !== undefined) {
+      objectRows.set(key, row);
+      if (objectRows.size > 50_000) objectRows.delete(objectRows.keys().next().value!);
+    }
+    return row;
+  };
 
   const objectSql = q
     .select({
@@ -155,10 +171,7 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     getObject: (key, range) =>
       Effect.tryPromise({
         try: async () => {
-          const row = db.query<{ blob: string; content_type: string; etag: string; size: number }>(
-            objectSql,
-            [key],
-          )[0];
+          const row = objectRow(key);
           if (row === undefined) return Option.none();
           const offset = range?.offset ?? 0;
           const length = range?.length ?? row.size;
@@ -177,6 +190,7 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
       Effect.try({
         try: () => {
           if (keys.length === 0) return;
+          for (const key of keys) objectRows.delete(key);
           // One transaction: a blob is removed only while no committed row uses it and no put can commit one.
           const removed = db.transaction(() => {
             const blobs = db.all<{ blob: string }>(
