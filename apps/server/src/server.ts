@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { nodePlatformLayer } from "@w7s/adapter-node";
 import { defaultPlatformConfig, makeHttpApp, type PlatformConfig } from "@w7s/core";
-import { ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 import type { ServerSettings } from "./config.js";
 
 export interface RunningServer {
@@ -35,7 +35,7 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
       runtime: { requestTimeoutMs: settings.requestTimeoutMs, memoryLimitMb: settings.memoryLimitMb },
     }),
   );
-  await runtime.context().catch(async (error: unknown) => {
+  const services = await runtime.context().catch(async (error: unknown) => {
     await runtime.dispose();
     throw error;
   });
@@ -73,7 +73,9 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
     serviceName: "w7s",
     limitExemptOwners: settings.limitExemptOwners,
   };
-  app = makeHttpApp({ config, run: (effect) => runtime.runPromise(effect) });
+  // The services are built once; running each request against them directly skips the runtime's lookup.
+  const run = Effect.runPromiseWith(services);
+  app = makeHttpApp({ config, run: (effect) => run(effect) });
 
   return {
     url: `http://${settings.host}:${port}`,
