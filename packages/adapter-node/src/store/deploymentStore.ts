@@ -2,19 +2,26 @@
 import {
   BindingTokenEntry,
   CustomDomainMapping,
-  DeploymentRecord,
   DeploymentStore,
   QueueMapping,
   ScheduleMapping,
-  type StoredDeployment,
   StoreError,
 } from "@w7s/core";
 import { and, asc, eq, gt, or } from "drizzle-orm";
-import { Effect, Layer, Schema } from "effect";
-import { decodeAppCursor, encodeAppCursor } from "./cursor.js";
+import { Effect, Layer } from "effect";
+import { decodeAppCursor } from "./cursor.js";
 import { postgresDeploymentStoreLayer } from "./postgresDeploymentStore.js";
 import { bindingTokens, currentDeployments, deployments, domainRoutes, queues, schedules } from "./schema.js";
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "./sqlite.js";
+import {
+  currentPage,
+  type DeploymentRow,
+  decodeStored,
+  expectCurrent,
+  makeRecordCache,
+  storeFailure,
+  switchRows,
+} from "./storeRecords.js";
 
 /** Where deployments are kept: `<dataDir>/w7s.db`, or Postgres when `databaseUrl` is set. */
 export interface DeploymentStoreOptions {
@@ -24,42 +31,14 @@ export interface DeploymentStoreOptions {
   readonly databaseSchema?: string | undefined;
 }
 
-class SwitchConflict extends Error {}
-
 const POINTER_TTL_MS = 1_000;
 
-const decode =
-  <S extends Schema.Top>(schema: S, operation: string) =>
-  (json: string): Effect.Effect<S["Type"], StoreError> =>
-    Effect.try({
-      try: () => Schema.decodeUnknownSync(schema as never)(JSON.parse(json)) as S["Type"],
-      catch: (cause) =>
-        new StoreError({ reason: "Corrupt", operation, description: "stored record is invalid", cause }),
-    });
-
 const attempt = <A>(operation: string, body: () => A): Effect.Effect<A, StoreError> =>
-  Effect.try({
-    try: body,
-    catch: (cause) =>
-      cause instanceof SwitchConflict
-        ? new StoreError({ reason: "Conflict", operation, description: cause.message })
-        : new StoreError({
-            reason: "Unavailable",
-            operation,
-            description: cause instanceof Error ? cause.message : String(cause),
-            cause,
-          }),
-  });
+  Effect.try({ try: body, catch: storeFailure(operation) });
 
 const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
   const q = db.builder;
-  const decodeRecord = decode(DeploymentRecord, "DeploymentStore.current");
-  // Records never change once written (they are keyed by deployment id), so decoded ones are kept.
-  const records = new Map<string, StoredDeployment>();
-  const remember = (deployment: StoredDeployment) => {
-    records.set(deployment.deploymentId, deployment);
-    if (records.size > 2000) records.delete(records.keys().next().value!);
-  };
+  const { stored } = makeRecordCache();
   const currentPointerSql = q
     .select({ deployment_id: currentDeployments.deployment_id })
     .from(currentDeployments)
@@ -98,20 +77,13 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
     });
   };
 
-  const stored = (row: { deployment_id: string; record: string }) =>
-    decodeRecord(row.record).pipe(
-      Effect.map((record): StoredDeployment => ({ deploymentId: row.deployment_id, record })),
-    );
-
   const service: DeploymentStore["Service"] = {
     current: (app) =>
       currentPointer(app).pipe(
         Effect.flatMap((deploymentId) => {
           if (deploymentId === undefined) return Effect.succeedNone;
-          const cached = records.get(deploymentId);
-          if (cached !== undefined) return Effect.succeedSome(cached);
           return attempt("DeploymentStore.current", () =>
-            db.query<{ deployment_id: string; record: string }>(recordSql, [deploymentId]),
+            db.query<DeploymentRow>(recordSql, [deploymentId]),
           ).pipe(
             Effect.flatMap((found) =>
               found[0] === undefined
@@ -124,7 +96,6 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
                   )
                 : stored(found[0]),
             ),
-            Effect.tap((deployment) => Effect.sync(() => remember(deployment))),
             Effect.asSome,
           );
         }),
@@ -176,13 +147,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
               .limit(limit + 1),
           ),
         );
-        const items = yield* Effect.forEach(rows.slice(0, limit), stored);
-        const last = rows[limit - 1];
-        const nextCursor =
-          rows.length > limit && last !== undefined
-            ? encodeAppCursor([last.environment, last.org_slug, last.repo_slug])
-            : null;
-        return { items, cursor: nextCursor };
+        return yield* currentPage(rows, limit, stored);
       }),
 
     switchDeployment: (change) =>
@@ -201,30 +166,13 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
               .from(currentDeployments)
               .where(appWhere(currentDeployments)),
           )[0];
-          if ((current?.deployment_id ?? null) !== change.replaces) {
-            throw new SwitchConflict(
-              `current deployment is ${current?.deployment_id ?? "none"}, not ${change.replaces ?? "none"}`,
-            );
-          }
-          db.run(
-            q.insert(deployments).values({
-              deployment_id: change.deploymentId,
-              environment: app.environment,
-              org_slug: app.orgSlug,
-              repo_slug: app.repoSlug,
-              record: JSON.stringify(change.record),
-              created_at: Date.now(),
-            }),
-          );
+          expectCurrent(current?.deployment_id, change);
+          const rows = switchRows(change, Date.now());
+          db.run(q.insert(deployments).values(rows.deployment));
           db.run(
             q
               .insert(currentDeployments)
-              .values({
-                environment: app.environment,
-                org_slug: app.orgSlug,
-                repo_slug: app.repoSlug,
-                deployment_id: change.deploymentId,
-              })
+              .values(rows.pointer)
               .onConflictDoUpdate({
                 target: [
                   currentDeployments.environment,
@@ -234,55 +182,43 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
                 set: { deployment_id: change.deploymentId },
               }),
           );
-          for (const token of change.tokens) {
+          for (const token of rows.tokens) {
             db.run(
               q
                 .insert(bindingTokens)
-                .values({ kind: token.kind, token_hash: token.tokenHash, entry: JSON.stringify(token) })
+                .values(token)
                 .onConflictDoUpdate({
                   target: [bindingTokens.kind, bindingTokens.token_hash],
-                  set: { entry: JSON.stringify(token) },
+                  set: { entry: token.entry },
                 }),
             );
           }
           db.run(q.delete(schedules).where(appWhere(schedules)));
-          for (const schedule of change.schedules) {
+          for (const schedule of rows.schedules) {
             db.run(
               q
                 .insert(schedules)
-                .values({
-                  id: schedule.id,
-                  environment: app.environment,
-                  org_slug: app.orgSlug,
-                  repo_slug: app.repoSlug,
-                  mapping: JSON.stringify(schedule),
-                })
-                .onConflictDoUpdate({ target: schedules.id, set: { mapping: JSON.stringify(schedule) } }),
+                .values(schedule)
+                .onConflictDoUpdate({ target: schedules.id, set: { mapping: schedule.mapping } }),
             );
           }
           db.run(q.delete(queues).where(appWhere(queues)));
-          for (const queue of change.queues) {
+          for (const queue of rows.queues) {
             db.run(
               q
                 .insert(queues)
-                .values({
-                  queue_name: queue.queueName,
-                  environment: app.environment,
-                  org_slug: app.orgSlug,
-                  repo_slug: app.repoSlug,
-                  mapping: JSON.stringify(queue),
-                })
-                .onConflictDoUpdate({ target: queues.queue_name, set: { mapping: JSON.stringify(queue) } }),
+                .values(queue)
+                .onConflictDoUpdate({ target: queues.queue_name, set: { mapping: queue.mapping } }),
             );
           }
-          for (const route of change.releaseDomains) {
+          for (const route of rows.releases) {
             db.run(
               q
                 .delete(domainRoutes)
                 .where(
                   and(
                     eq(domainRoutes.hostname, route.hostname),
-                    eq(domainRoutes.path_prefix, route.pathPrefix),
+                    eq(domainRoutes.path_prefix, route.path_prefix),
                     eq(domainRoutes.environment, app.environment),
                     eq(domainRoutes.org_slug, app.orgSlug),
                     eq(domainRoutes.repo_slug, app.repoSlug),
@@ -290,22 +226,14 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
                 ),
             );
           }
-          for (const claim of change.claimDomains) {
-            const values = {
-              hostname: claim.hostname,
-              path_prefix: claim.pathPrefix ?? "/",
-              environment: app.environment,
-              org_slug: app.orgSlug,
-              repo_slug: app.repoSlug,
-              mapping: JSON.stringify(claim),
-            };
+          for (const claim of rows.claims) {
             db.run(
               q
                 .insert(domainRoutes)
-                .values(values)
+                .values(claim)
                 .onConflictDoUpdate({
                   target: [domainRoutes.hostname, domainRoutes.path_prefix],
-                  set: values,
+                  set: claim,
                 }),
             );
           }
@@ -324,7 +252,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
         Effect.flatMap((rows) =>
           rows[0] === undefined
             ? Effect.succeedNone
-            : Effect.asSome(decode(BindingTokenEntry, "DeploymentStore.findToken")(rows[0].entry)),
+            : Effect.asSome(decodeStored(BindingTokenEntry, "DeploymentStore.findToken", rows[0].entry)),
         ),
       ),
 
@@ -336,7 +264,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
       ).pipe(
         Effect.flatMap((rows) =>
           Effect.forEach(rows, (row) =>
-            decode(ScheduleMapping, "DeploymentStore.listSchedules")(row.mapping),
+            decodeStored(ScheduleMapping, "DeploymentStore.listSchedules", row.mapping),
           ),
         ),
       ),
@@ -350,7 +278,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
         Effect.flatMap((rows) =>
           rows[0] === undefined
             ? Effect.succeedNone
-            : Effect.asSome(decode(QueueMapping, "DeploymentStore.findQueue")(rows[0].mapping)),
+            : Effect.asSome(decodeStored(QueueMapping, "DeploymentStore.findQueue", rows[0].mapping)),
         ),
       ),
 
@@ -365,7 +293,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
       ).pipe(
         Effect.flatMap((rows) =>
           Effect.forEach(rows, (row) =>
-            decode(CustomDomainMapping, "DeploymentStore.domainRoutes")(row.mapping),
+            decodeStored(CustomDomainMapping, "DeploymentStore.domainRoutes", row.mapping),
           ),
         ),
       ),

@@ -6,18 +6,17 @@
 import {
   BindingTokenEntry,
   CustomDomainMapping,
-  DeploymentRecord,
   DeploymentStore,
   QueueMapping,
   ScheduleMapping,
   type StoredDeployment,
-  StoreError,
+  type StoreError,
 } from "@w7s/core";
 import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { Effect, Layer, Schema } from "effect";
+import { Effect, Layer } from "effect";
 import postgres from "postgres";
-import { decodeAppCursor, encodeAppCursor } from "./cursor.js";
+import { decodeAppCursor } from "./cursor.js";
 import {
   PG_SCHEMA_STATEMENTS,
   pgBindingTokens,
@@ -27,6 +26,14 @@ import {
   pgQueues,
   pgSchedules,
 } from "./pgSchema.js";
+import {
+  currentPage,
+  decodeStored,
+  expectCurrent,
+  makeRecordCache,
+  storeFailure,
+  switchRows,
+} from "./storeRecords.js";
 
 export interface PostgresDeploymentStoreOptions {
   readonly databaseUrl: string;
@@ -39,25 +46,6 @@ interface Built {
   toSQL(): { sql: string; params: unknown[] };
 }
 
-class SwitchConflict extends Error {}
-
-const failure = (operation: string) => (cause: unknown) =>
-  cause instanceof SwitchConflict
-    ? new StoreError({ reason: "Conflict", operation, description: cause.message })
-    : new StoreError({
-        reason: "Unavailable",
-        operation,
-        description: cause instanceof Error ? cause.message : String(cause),
-        cause,
-      });
-
-const decode = <S extends Schema.Top>(schema: S, operation: string, json: string) =>
-  Effect.try({
-    try: () => Schema.decodeUnknownSync(schema as never)(JSON.parse(json)) as S["Type"],
-    catch: (cause) =>
-      new StoreError({ reason: "Corrupt", operation, description: "stored record is invalid", cause }),
-  });
-
 const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
   const q = drizzle.mock();
   const run = <Row>(sql: Sql, query: Built): Promise<Row[]> => {
@@ -65,8 +53,8 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
     return sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<Row[]>;
   };
   const attempt = <A>(operation: string, body: () => Promise<A>) =>
-    Effect.tryPromise({ try: body, catch: failure(operation) });
-  const records = new Map<string, StoredDeployment>();
+    Effect.tryPromise({ try: body, catch: storeFailure(operation) });
+  const { stored } = makeRecordCache();
 
   const appIs = (
     table: typeof pgCurrentDeployments | typeof pgSchedules | typeof pgQueues,
@@ -77,11 +65,6 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
       eq(table.org_slug, app.orgSlug),
       eq(table.repo_slug, app.repoSlug),
     )!;
-
-  const stored = (row: { deployment_id: string; record: string }) =>
-    decode(DeploymentRecord, "DeploymentStore.current", row.record).pipe(
-      Effect.map((record): StoredDeployment => ({ deploymentId: row.deployment_id, record })),
-    );
 
   return {
     current: (app) =>
@@ -95,21 +78,9 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
             .where(appIs(pgCurrentDeployments, app)),
         ),
       ).pipe(
-        Effect.flatMap((rows) => {
-          const row = rows[0];
-          if (row === undefined) return Effect.succeedNone;
-          const cached = records.get(row.deployment_id);
-          if (cached !== undefined) return Effect.succeedSome(cached);
-          return stored(row).pipe(
-            Effect.tap((deployment) =>
-              Effect.sync(() => {
-                records.set(deployment.deploymentId, deployment);
-                if (records.size > 2000) records.delete(records.keys().next().value!);
-              }),
-            ),
-            Effect.asSome,
-          );
-        }),
+        Effect.flatMap((rows) =>
+          rows[0] === undefined ? Effect.succeedNone : Effect.asSome(stored(rows[0])),
+        ),
       ),
 
     listCurrent: (page) =>
@@ -153,13 +124,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
               .limit(limit + 1),
           ),
         );
-        const items = yield* Effect.forEach(rows.slice(0, limit), stored);
-        const last = rows[limit - 1];
-        const nextCursor =
-          rows.length > limit && last !== undefined
-            ? encodeAppCursor([last.environment, last.org_slug, last.repo_slug])
-            : null;
-        return { items, cursor: nextCursor };
+        return yield* currentPage(rows, limit, stored);
       }),
 
     switchDeployment: (change) =>
@@ -167,35 +132,21 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
         client.begin(async (tx) => {
           const { app } = change;
           await tx`select pg_advisory_xact_lock(hashtext(${`${app.environment}/${app.orgSlug}/${app.repoSlug}`}))`;
-          const current = (
-            await run<{ deployment_id: string }>(
-              tx,
-              q
-                .select({ deployment_id: pgCurrentDeployments.deployment_id })
-                .from(pgCurrentDeployments)
-                .where(appIs(pgCurrentDeployments, app)),
-            )
-          )[0];
-          if ((current?.deployment_id ?? null) !== change.replaces) {
-            throw new SwitchConflict(
-              `current deployment is ${current?.deployment_id ?? "none"}, not ${change.replaces ?? "none"}`,
-            );
-          }
-          const owned = { environment: app.environment, org_slug: app.orgSlug, repo_slug: app.repoSlug };
-          await run(
+          const current = await run<{ deployment_id: string }>(
             tx,
-            q.insert(pgDeployments).values({
-              deployment_id: change.deploymentId,
-              ...owned,
-              record: JSON.stringify(change.record),
-              created_at: Date.now(),
-            }),
+            q
+              .select({ deployment_id: pgCurrentDeployments.deployment_id })
+              .from(pgCurrentDeployments)
+              .where(appIs(pgCurrentDeployments, app)),
           );
+          expectCurrent(current[0]?.deployment_id, change);
+          const rows = switchRows(change, Date.now());
+          await run(tx, q.insert(pgDeployments).values(rows.deployment));
           await run(
             tx,
             q
               .insert(pgCurrentDeployments)
-              .values({ ...owned, deployment_id: change.deploymentId })
+              .values(rows.pointer)
               .onConflictDoUpdate({
                 target: [
                   pgCurrentDeployments.environment,
@@ -205,42 +156,39 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
                 set: { deployment_id: change.deploymentId },
               }),
           );
-          for (const token of change.tokens) {
-            const entry = JSON.stringify(token);
+          for (const token of rows.tokens) {
             await run(
               tx,
               q
                 .insert(pgBindingTokens)
-                .values({ kind: token.kind, token_hash: token.tokenHash, entry })
+                .values(token)
                 .onConflictDoUpdate({
                   target: [pgBindingTokens.kind, pgBindingTokens.token_hash],
-                  set: { entry },
+                  set: { entry: token.entry },
                 }),
             );
           }
           await run(tx, q.delete(pgSchedules).where(appIs(pgSchedules, app)));
-          for (const schedule of change.schedules) {
-            const mapping = JSON.stringify(schedule);
+          for (const schedule of rows.schedules) {
             await run(
               tx,
               q
                 .insert(pgSchedules)
-                .values({ id: schedule.id, ...owned, mapping })
-                .onConflictDoUpdate({ target: pgSchedules.id, set: { mapping } }),
+                .values(schedule)
+                .onConflictDoUpdate({ target: pgSchedules.id, set: { mapping: schedule.mapping } }),
             );
           }
           await run(tx, q.delete(pgQueues).where(appIs(pgQueues, app)));
-          for (const queue of change.queues) {
-            const mapping = JSON.stringify(queue);
+          for (const queue of rows.queues) {
             await run(
               tx,
               q
                 .insert(pgQueues)
-                .values({ queue_name: queue.queueName, ...owned, mapping })
-                .onConflictDoUpdate({ target: pgQueues.queue_name, set: { mapping } }),
+                .values(queue)
+                .onConflictDoUpdate({ target: pgQueues.queue_name, set: { mapping: queue.mapping } }),
             );
           }
-          for (const route of change.releaseDomains) {
+          for (const route of rows.releases) {
             await run(
               tx,
               q
@@ -248,7 +196,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
                 .where(
                   and(
                     eq(pgDomainRoutes.hostname, route.hostname),
-                    eq(pgDomainRoutes.path_prefix, route.pathPrefix),
+                    eq(pgDomainRoutes.path_prefix, route.path_prefix),
                     eq(pgDomainRoutes.environment, app.environment),
                     eq(pgDomainRoutes.org_slug, app.orgSlug),
                     eq(pgDomainRoutes.repo_slug, app.repoSlug),
@@ -256,21 +204,15 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
                 ),
             );
           }
-          for (const claim of change.claimDomains) {
-            const values = {
-              hostname: claim.hostname,
-              path_prefix: claim.pathPrefix ?? "/",
-              ...owned,
-              mapping: JSON.stringify(claim),
-            };
+          for (const claim of rows.claims) {
             await run(
               tx,
               q
                 .insert(pgDomainRoutes)
-                .values(values)
+                .values(claim)
                 .onConflictDoUpdate({
                   target: [pgDomainRoutes.hostname, pgDomainRoutes.path_prefix],
-                  set: values,
+                  set: claim,
                 }),
             );
           }
@@ -290,7 +232,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
         Effect.flatMap((rows) =>
           rows[0] === undefined
             ? Effect.succeedNone
-            : Effect.asSome(decode(BindingTokenEntry, "DeploymentStore.findToken", rows[0].entry)),
+            : Effect.asSome(decodeStored(BindingTokenEntry, "DeploymentStore.findToken", rows[0].entry)),
         ),
       ),
 
@@ -303,7 +245,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
       ).pipe(
         Effect.flatMap((rows) =>
           Effect.forEach(rows, (row) =>
-            decode(ScheduleMapping, "DeploymentStore.listSchedules", row.mapping),
+            decodeStored(ScheduleMapping, "DeploymentStore.listSchedules", row.mapping),
           ),
         ),
       ),
@@ -318,7 +260,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
         Effect.flatMap((rows) =>
           rows[0] === undefined
             ? Effect.succeedNone
-            : Effect.asSome(decode(QueueMapping, "DeploymentStore.findQueue", rows[0].mapping)),
+            : Effect.asSome(decodeStored(QueueMapping, "DeploymentStore.findQueue", rows[0].mapping)),
         ),
       ),
 
@@ -334,7 +276,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
       ).pipe(
         Effect.flatMap((rows) =>
           Effect.forEach(rows, (row) =>
-            decode(CustomDomainMapping, "DeploymentStore.domainRoutes", row.mapping),
+            decodeStored(CustomDomainMapping, "DeploymentStore.domainRoutes", row.mapping),
           ),
         ),
       ),
@@ -370,7 +312,7 @@ export const postgresDeploymentStoreLayer = (
           }
           return client;
         },
-        catch: failure("DeploymentStore.open"),
+        catch: storeFailure("DeploymentStore.open"),
       }),
       (client) => Effect.promise(() => client.end({ timeout: 5 })),
     ).pipe(Effect.map(makeStore)),
