@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { request } from "@w7s/conformance";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
@@ -26,24 +26,14 @@ const hasZip = (() => {
 
 const examples = resolve(import.meta.dirname, "../../../examples");
 
-const get = (server: RunningServer, host: string, path: string) =>
-  new Promise<{ status: number; body: string; environment: string | undefined }>((done, fail) => {
-    request({ host: "127.0.0.1", port: server.port, path, headers: { host } }, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      response.on("end", () =>
-        done({
-          status: response.statusCode ?? 0,
-          body,
-          environment: response.headers["x-w7s-environment"] as string | undefined,
-        }),
-      );
-    })
-      .on("error", fail)
-      .end();
-  });
+const get = async (server: RunningServer, host: string, path: string) => {
+  const response = await request({ baseUrl: server.url, baseDomain: "", close: async () => {} }, host, path);
+  return {
+    status: response.status,
+    body: await response.text(),
+    environment: response.headers.get("x-w7s-environment") ?? undefined,
+  };
+};
 
 describe("deploy zips (J.3)", () => {
   it("excludes what the official action's zip -x patterns exclude, at every depth", () => {

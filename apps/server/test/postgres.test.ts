@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { request } from "@w7s/conformance";
 import { strToU8, zipSync } from "fflate";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,21 +35,14 @@ afterAll(async () => {
   await sql.end({ timeout: 1 });
 });
 
-const get = (server: RunningServer, path: string) =>
-  new Promise<string>((done, fail) => {
-    request(
-      { host: "127.0.0.1", port: server.port, path, headers: { host: "shared.w7s.localhost" } },
-      (response) => {
-        let body = "";
-        response.on("data", (chunk: Buffer) => {
-          body += chunk.toString();
-        });
-        response.on("end", () => done(body));
-      },
+const get = async (server: RunningServer, path: string) =>
+  (
+    await request(
+      { baseUrl: server.url, baseDomain: "", close: async () => {} },
+      "shared.w7s.localhost",
+      path,
     )
-      .on("error", fail)
-      .end();
-  });
+  ).text();
 
 describe("two servers on one Postgres (DATABASE_URL)", () => {
   it("see the same deployments", async () => {

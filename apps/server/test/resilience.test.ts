@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { request } from "@w7s/conformance";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
@@ -34,21 +34,11 @@ const deployTo = async (baseUrl: string, zip: Uint8Array, sha = "0".repeat(40)) 
   return { status: response.status, body: (await response.json()) as { status: string } };
 };
 
-const get = (port: number, path: string) =>
-  new Promise<{ status: number; body: string }>((done, fail) => {
-    request(
-      { host: "127.0.0.1", port, path, headers: { host: "load.w7s.localhost" }, agent: false },
-      (response) => {
-        let body = "";
-        response.on("data", (chunk: Buffer) => {
-          body += chunk.toString();
-        });
-        response.on("end", () => done({ status: response.statusCode ?? 0, body }));
-      },
-    )
-      .on("error", fail)
-      .end();
-  });
+const get = async (port: number, path: string) => {
+  const target = { baseUrl: `http://127.0.0.1:${port}`, baseDomain: "", close: async () => {} };
+  const response = await request(target, "load.w7s.localhost", path);
+  return { status: response.status, body: await response.text() };
+};
 
 describe("redeploying under load (DECISIONS 6)", () => {
   it("ten redeploys while clients keep requesting: no failures, every answer from the old or the new version", async () => {
