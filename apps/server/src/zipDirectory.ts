@@ -4,28 +4,13 @@
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ACTION_EXCLUDE_PATTERNS, isExcludedByAction } from "@w7s/core";
 import { zipSync } from "fflate";
 
-/** The `-x` patterns of the official action, in its order. */
-export const ACTION_EXCLUDE_PATTERNS: readonly string[] = [
-  ".git/*",
-  "node_modules/*",
-  "*/node_modules/*",
-  "*/*/node_modules/*",
-  ".wrangler/*",
-  "*/.wrangler/*",
-  "*/*/.wrangler/*",
-  "dist/.vite/*",
-];
-
-// Info-ZIP wildcards: `*` matches any run of characters, `/` included (zip runs without -ws), so
-// `*/node_modules/*` excludes node_modules folders at every depth, not only the second level.
-const toRegExp = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, "\\$&").replaceAll("*", ".*")}$`, "s");
-const EXCLUDE = ACTION_EXCLUDE_PATTERNS.map(toRegExp);
+export { ACTION_EXCLUDE_PATTERNS };
 
 /** Whether the action leaves this archive path out (directories are given with a trailing `/`). */
-export const isExcludedFromDeploy = (path: string): boolean => EXCLUDE.some((pattern) => pattern.test(path));
+export const isExcludedFromDeploy = isExcludedByAction;
 
 /** Every entry a deploy of `directory` would hold, as archive paths (directories end in `/`), sorted. */
 export const deployFiles = (directory: string): string[] => {

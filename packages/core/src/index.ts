@@ -21,6 +21,7 @@ export {
   scheduleMatchesFields,
 } from "./cron/cronMatches.js";
 // deploy
+export { ACTION_EXCLUDE_PATTERNS, isExcludedByAction } from "./deploy/actionArchive.js";
 export {
   type ApplicationIdentity,
   type ApplicationIdentityInput,

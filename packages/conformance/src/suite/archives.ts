@@ -1,5 +1,8 @@
 /** Building deploy zips for scenarios: the official action's layout (J.3), and hostile ones. */
+import { isExcludedByAction } from "@w7s/core";
 import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
+
+export { isExcludedByAction };
 
 export type ArchiveFiles = Readonly<Record<string, string | Uint8Array>>;
 
@@ -19,22 +22,6 @@ const FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
 // Info-ZIP also sets the MS-DOS directory bit (0x10) on folders.
 const DIRECTORY_ATTRIBUTES = ((0o040755 << 16) | 0x10) >>> 0;
 const SYMLINK_ATTRIBUTES = (0o120777 << 16) >>> 0;
-
-/**
- * The action's exclusions (J.3). Info-ZIP's `*` also matches `/`, so `*\/node_modules/*` drops
- * `node_modules` folders at every depth, which these patterns reproduce.
- */
-const ACTION_EXCLUDES: readonly RegExp[] = [
-  /^\.git\//,
-  /^node_modules\//,
-  /^.*\/node_modules\//,
-  /^\.wrangler\//,
-  /^.*\/\.wrangler\//,
-  /^dist\/\.vite\//,
-];
-
-export const isExcludedByAction = (path: string): boolean =>
-  ACTION_EXCLUDES.some((pattern) => pattern.test(path));
 
 const bytesOf = (content: string | Uint8Array): Uint8Array =>
   typeof content === "string" ? strToU8(content) : content;
