@@ -1,7 +1,9 @@
 /** Public API of @w7s/adapter-node: the W7S ports as Layers on Node. */
 export * from "./assets/index.js";
 export * from "./auth/index.js";
+export * from "./bindings/index.js";
 export { idsLayer } from "./ids.js";
 export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
+export * from "./provisioner/index.js";
 export * from "./runtime/index.js";
 export * from "./store/index.js";

@@ -1,9 +1,19 @@
 /** Every port the HTTP app needs, on Node, as one Layer. */
-import type { AssetStore, BackendRuntime, DeploymentStore, Ids, RepoAuth, StoreError } from "@w7s/core";
+import type {
+  AssetStore,
+  BackendRuntime,
+  DeploymentStore,
+  Ids,
+  ProvisionError,
+  Provisioner,
+  RepoAuth,
+  StoreError,
+} from "@w7s/core";
 import { Layer } from "effect";
 import { assetStoreLayer } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { idsLayer } from "./ids.js";
+import { provisionerLayer } from "./provisioner/index.js";
 import { type BackendRuntimeOptions, backendRuntimeLayer } from "./runtime/index.js";
 import { deploymentStoreLayer } from "./store/index.js";
 
@@ -19,7 +29,10 @@ export interface NodePlatformOptions {
 /** SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization. */
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
-): Layer.Layer<DeploymentStore | AssetStore | BackendRuntime | RepoAuth | Ids, StoreError> =>
+): Layer.Layer<
+  DeploymentStore | AssetStore | BackendRuntime | Provisioner | RepoAuth | Ids,
+  StoreError | ProvisionError
+> =>
   Layer.mergeAll(
     deploymentStoreLayer({
       dataDir: options.dataDir,
@@ -27,6 +40,11 @@ export const nodePlatformLayer = (
       databaseSchema: options.databaseSchema,
     }),
     assetStoreLayer({ dataDir: options.dataDir }),
+    provisionerLayer({
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      databaseSchema: options.databaseSchema,
+    }),
     backendRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }),
     repoAuthLayer(options.auth),
     idsLayer,

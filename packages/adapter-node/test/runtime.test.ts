@@ -41,6 +41,7 @@ const bundle = (
   bindings: BackendBundle["bindings"] = [],
 ): BackendBundle => ({
   deploymentId,
+  app: { environment: "production", orgSlug: "acme", repoSlug: deploymentId },
   scriptName: deploymentId,
   mainModule: modules[0]!.name,
   modules,
@@ -137,14 +138,12 @@ export default {
 
   it("refuses bindings it cannot provide yet", async () => {
     const failure = await publishFailure(
-      single("kv", 'export default { fetch() { return new Response("x"); } };', [
-        { type: "kv_namespace", name: "CACHE", namespaceId: "ns-1" },
+      single("mail", 'export default { fetch() { return new Response("x"); } };', [
+        { type: "send_email", name: "MAIL", destinationAddress: "ops@example.com" },
       ]),
     );
     expect(failure.reason).toBe("Rejected");
-    expect(failure.description).toBe(
-      "Binding CACHE of type kv_namespace is not supported by this runtime yet.",
-    );
+    expect(failure.description).toBe("Binding MAIL of type send_email is not supported by this runtime yet.");
   });
 
   it("stops a looping backend within the timeout while others answer, then serves again", async () => {

@@ -110,6 +110,14 @@ export {
   type RuntimeValuesHeader,
   runtimeValuesMessages,
 } from "./deploy/runtimeValues.js";
+export {
+  applyMigrations,
+  migrationFiles,
+  type ProvisionedDatabase,
+  type ProvisionedStorage,
+  provisionStorage,
+  storageMessages,
+} from "./deploy/storageBindings.js";
 export { isTypeScriptModule, stripTypes, typescriptMessages } from "./deploy/typescript.js";
 // errors
 export {

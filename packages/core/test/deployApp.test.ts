@@ -456,17 +456,19 @@ describe("B.13 successful deploys", () => {
 
   it("says which declared features a backend was deployed without", async () => {
     const answer = await deploy(world, {
-      files: { ...backendApp, "w7s.json": '{"bindings":{"kv":["CACHE"],"db":["DB"]},"queues":["jobs"]}' },
+      files: {
+        ...backendApp,
+        "w7s.json": '{"bindings":{"kv":["CACHE"],"email":["MAIL"]},"queues":["jobs"]}',
+      },
     });
     expect(answer.status).toBe(200);
     expect(answer.body.data.deploymentWarnings).toEqual([
       {
         code: "feature_not_provided",
-        target: "bindings.kv",
+        target: "bindings.email",
         message:
-          "bindings.kv (CACHE) is declared, but this W7S server does not provide it yet; the backend was deployed without it.",
+          "bindings.email (MAIL) is declared, but this W7S server does not provide it yet; the backend was deployed without it.",
       },
-      expect.objectContaining({ target: "bindings.db" }),
       expect.objectContaining({ target: "queues" }),
     ]);
     const staticOnly = await deploy(world, {
@@ -565,5 +567,134 @@ describe("DECISIONS 6: all or nothing", () => {
     expect(answer.status).toBe(200);
     expect(world.switches.length).toBe(4);
     expect(world.deployments.get(appKey(production))!.record.commitSha).toBe("def456");
+  });
+});
+
+describe("E.1 managed storage and C migrations", () => {
+  const storageManifest = {
+    bindings: {
+      kv: ["CACHE", { binding: "SESSIONS", name: "my-sessions" }],
+      fs: ["FILES"],
+      db: [{ binding: "DB", migrations: "migrations" }],
+      durableObjects: ["Counter", { binding: "ROOMS", className: "Room" }],
+      hyperdrive: [{ binding: "PG", id: "main-pg" }],
+    },
+  };
+  const storageApp = (migrations: Record<string, string> = {}) => ({
+    ...backendApp,
+    "w7s.json": JSON.stringify(storageManifest),
+    ...Object.fromEntries(Object.entries(migrations).map(([name, sql]) => [`migrations/${name}`, sql])),
+  });
+
+  it("provisions each resource, binds it in upload order and records it", async () => {
+    const answer = await deploy(world, {
+      files: storageApp({ "0001_notes.sql": "create table notes (id integer primary key);" }),
+    });
+    expect(answer.status).toBe(200);
+    const bundle = [...world.backends.values()][0]!;
+    const storage = bundle.bindings.filter((binding) =>
+      ["kv_namespace", "r2_bucket", "d1", "hyperdrive", "durable_object_namespace"].includes(binding.type),
+    );
+    expect(storage.map((binding) => [binding.type, binding.name])).toEqual([
+      ["kv_namespace", "CACHE"],
+      ["kv_namespace", "SESSIONS"],
+      ["r2_bucket", "FILES"],
+      ["d1", "DB"],
+      ["hyperdrive", "PG"],
+      ["durable_object_namespace", "Counter"],
+      ["durable_object_namespace", "ROOMS"],
+    ]);
+    // Storage comes right after vars and secrets, before the platform's own bindings (E.1).
+    expect(bundle.bindings[0]).toMatchObject({ type: "kv_namespace", name: "CACHE" });
+    expect(bundle.durableObjectClasses).toEqual(["Counter", "Room"]);
+    expect(bundle.app).toEqual(production);
+    const bindings = answer.body.data.deployment.bindings;
+    expect(bindings.kv).toEqual([
+      { binding: "CACHE", name: "w7s-production-acme-site-kv-cache", namespaceId: expect.any(String) },
+      { binding: "SESSIONS", name: "my-sessions", namespaceId: expect.any(String) },
+    ]);
+    expect(bindings.r2).toEqual([{ binding: "FILES", bucketName: "w7s-production-acme-site-r2-files" }]);
+    expect(bindings.d1).toEqual([
+      {
+        binding: "DB",
+        name: "w7s-production-acme-site-d1-db",
+        databaseId: expect.any(String),
+        migrationsApplied: 1,
+      },
+    ]);
+    expect(bindings.durableObjects).toEqual([
+      { binding: "Counter", className: "Counter" },
+      { binding: "ROOMS", className: "Room" },
+    ]);
+    expect(bindings.hyperdrive).toEqual([{ binding: "PG", id: "main-pg" }]);
+    // A stateful app keeps one script name across deploys (B.8).
+    expect(answer.body.data.deployment.targets.worker.scriptName).toBe("acme--site--production");
+  });
+
+  it("reuses resources on redeploy, gives a branch its own, and applies only new migrations", async () => {
+    const first = await deploy(world, { files: storageApp({ "0001_a.sql": "create table a (x);" }) });
+    const again = await deploy(world, {
+      files: storageApp({
+        "0001_a.sql": "create table a (x);",
+        "0002_b.sql": "create table b (y);",
+        "0003_blank.sql": "  \n",
+      }),
+    });
+    expect(again.body.data.deployment.bindings.kv).toEqual(first.body.data.deployment.bindings.kv);
+    expect(again.body.data.deployment.bindings.d1[0].migrationsApplied).toBe(1);
+    const databaseId = first.body.data.deployment.bindings.d1[0].databaseId;
+    expect(world.migrations.get(databaseId)?.map((migration) => migration.name)).toEqual([
+      "migrations/0001_a.sql",
+      "migrations/0002_b.sql",
+    ]);
+    const unchanged = await deploy(world, { files: storageApp({ "0001_a.sql": "create table a (x);" }) });
+    expect(unchanged.body.data.deployment.bindings.d1[0]).not.toHaveProperty("migrationsApplied");
+
+    const branch = await deploy(world, {
+      files: storageApp({ "0001_a.sql": "create table a (x);" }),
+      headers: { "x-github-branch": "feature/x" },
+    });
+    expect(branch.status).toBe(200);
+    const branchDb = branch.body.data.deployment.bindings.d1[0];
+    expect(branchDb.databaseId).not.toBe(databaseId);
+    expect(branchDb.name).toBe("w7s-feature-x-acme-site-d1-db");
+    expect(branchDb.migrationsApplied).toBe(1);
+    expect(world.migrations.get(databaseId)).toHaveLength(2);
+  });
+
+  it("fails the deploy on a bad migration, naming the file and the SQL error, and keeps the old one live", async () => {
+    const first = await deploy(world, { files: storageApp({ "0001_a.sql": "create table a (x);" }) });
+    world.failures.migrations = { "migrations/0002_bad.sql": 'near "creat": syntax error' };
+    const failed = await deploy(world, {
+      files: storageApp({ "0001_a.sql": "create table a (x);", "0002_bad.sql": "creat table b (y);" }),
+    });
+    expect(failed.status).toBe(400);
+    expect(failed.body).toEqual({
+      status: "error",
+      error: 'D1 migration migrations/0002_bad.sql for DB failed: near "creat": syntax error',
+      details: { binding: "DB", migration: "migrations/0002_bad.sql" },
+    });
+    expect(world.deployments.get(appKey(production))?.record.commitSha).toBe(
+      first.body.data.deployment.commitSha,
+    );
+    // The backend published for the failed deploy is retired again.
+    expect(world.retired).toHaveLength(1);
+    expect(world.backends.size).toBe(1);
+  });
+
+  it("does not provision storage for a static-only deploy", async () => {
+    const answer = await deploy(world, {
+      files: { ...staticSite, "w7s.json": '{"bindings":{"kv":["CACHE"],"db":["DB"]}}' },
+    });
+    expect(answer.status).toBe(200);
+    expect(world.resources.size).toBe(0);
+    expect(answer.body.data.deployment.bindings).toBeUndefined();
+  });
+
+  it("answers 400 with the runtime's text when a binding names something the platform lacks", async () => {
+    world.failures.publish = "NotFound";
+    const answer = await deploy(world, { files: storageApp() });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe("SyntaxError: Unexpected token");
   });
 });

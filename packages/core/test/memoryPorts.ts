@@ -13,14 +13,17 @@ import {
 } from "../src/ports/DeploymentStore.js";
 import { Ids } from "../src/ports/Ids.js";
 import {
+  ProvisionError,
   RuntimeError,
   type RuntimeErrorReason,
   StoreError,
   type StoreErrorReason,
   UpstreamError,
 } from "../src/ports/PortErrors.js";
+import { Provisioner, type SqlMigration } from "../src/ports/Provisioner.js";
 import { type RepoAccess, type RepoAccessRequest, RepoAuth } from "../src/ports/RepoAuth.js";
 import type { AppRef } from "../src/ports/records/AppRef.js";
+import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
 
 /** Failures to inject: each one makes the named operation fail. */
@@ -33,6 +36,8 @@ export interface InjectedFailures {
   /** How many switch attempts answer `Conflict` before the store accepts (a concurrent deploy). */
   conflicts?: number;
   publish?: RuntimeErrorReason;
+  /** A migration whose name is listed here fails with this SQL error. */
+  migrations?: Record<string, string>;
 }
 
 /** Everything the ports hold or were asked, open for assertions. */
@@ -45,6 +50,10 @@ export interface MemoryWorld {
   readonly manifests: Map<string, StaticManifest>;
   readonly backends: Map<string, BackendBundle>;
   readonly retired: string[];
+  /** Provisioned resources by `env:org:repo:kind:binding`. */
+  readonly resources: Map<string, ManagedResource>;
+  /** Applied migrations per database id, in order. */
+  readonly migrations: Map<string, SqlMigration[]>;
   failures: InjectedFailures;
   /** How a dispatched backend answers; without it dispatch fails with `NotFound`. */
   backendFetch?: (deploymentId: string, request: Request) => Response | RuntimeError;
@@ -61,6 +70,8 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   manifests: new Map(),
   backends: new Map(),
   retired: [],
+  resources: new Map(),
+  migrations: new Map(),
   failures: {},
   issued: { uuids: 0, randomBytes: 0 },
 });
@@ -70,12 +81,55 @@ export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug
 const storeError = (operation: string, reason: StoreErrorReason) =>
   Effect.fail(new StoreError({ operation, reason }));
 
-/** The five services `deployApp` uses, backed by `world`. */
+/** The six services `deployApp` uses, backed by `world`. */
 export const memoryPorts = (
   world: MemoryWorld,
-): Layer.Layer<RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Ids> => {
+): Layer.Layer<RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | Ids> => {
   const issued = world.issued;
   return Layer.mergeAll(
+    Layer.succeed(Provisioner, {
+      ensureResource: (request) =>
+        Effect.sync(() => {
+          const key = `${appKey(request.app)}:${request.kind}:${request.binding}`;
+          const existing = world.resources.get(key);
+          if (existing !== undefined) return existing;
+          const resource: ManagedResource = {
+            version: 1,
+            kind: request.kind,
+            ...request.app,
+            binding: request.binding,
+            name: request.name,
+            id: `${request.kind}-${world.resources.size + 1}`,
+            createdAt: "2026-01-01T00:00:00.000Z",
+            updatedAt: "2026-01-01T00:00:00.000Z",
+          };
+          world.resources.set(key, resource);
+          return resource;
+        }),
+      applyMigrations: (databaseId, migrations) => {
+        const applied = world.migrations.get(databaseId) ?? [];
+        const pending = migrations.filter(
+          (migration) => !applied.some((done) => done.name === migration.name),
+        );
+        const failing = pending.find(
+          (migration) => world.failures.migrations?.[migration.name] !== undefined,
+        );
+        if (failing !== undefined) {
+          return Effect.fail(
+            new ProvisionError({
+              reason: "MigrationFailed",
+              operation: "Provisioner.applyMigrations",
+              migration: failing.name,
+              description: world.failures.migrations![failing.name]!,
+            }),
+          );
+        }
+        return Effect.sync(() => {
+          world.migrations.set(databaseId, [...applied, ...pending]);
+          return pending.map((migration) => migration.name);
+        });
+      },
+    }),
     Layer.succeed(RepoAuth, {
       verify: (request) => {
         world.verifyRequests.push(request);

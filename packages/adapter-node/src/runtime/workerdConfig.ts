@@ -1,11 +1,35 @@
 /** The capnp text config of one deployment's workerd process. */
 import type { BackendBundle, RuntimeBinding } from "@w7s/core";
+import { GRANT_HEADER } from "../bindings/grants.js";
 
 /** Files written next to the config: module sources and binding values, referenced with `embed`. */
 export interface WorkerdFiles {
   readonly config: string;
   readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
 }
+
+/** Where an operator's Postgres binding (`bindings.hyperdrive`) connects. */
+export interface HyperdriveTarget {
+  /** `host:port` of the database server. */
+  readonly address: string;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly scheme: string;
+}
+
+/** How the process reaches the storage its bindings name. */
+export interface WorkerdStorage {
+  /** The bindings host's Unix socket (KV, object storage, SQL databases). */
+  readonly bindingsSocket: string;
+  /** The signed grant workerd adds to every request of one storage binding. */
+  readonly grant: (binding: StorageBinding) => string;
+  readonly hyperdrive: (id: string) => HyperdriveTarget | undefined;
+  /** The folder stateful objects are kept in (one per app); absent, they live in memory (publish checks). */
+  readonly objectsDirectory: string | undefined;
+}
+
+export type StorageBinding = Extract<RuntimeBinding, { type: "kv_namespace" | "r2_bucket" | "d1" }>;
 
 export interface WorkerdConfigInput {
   readonly bundle: BackendBundle;
@@ -15,12 +39,18 @@ export interface WorkerdConfigInput {
   readonly memoryLimitMb: number;
   /** The control plane's internal API that platform_service bindings reach; unset: they answer 503. */
   readonly platformServiceUrl: URL | undefined;
+  readonly storage: WorkerdStorage;
 }
 
 /** Binding kinds this runtime provides; the rest are refused at publish with a clear message. */
 export const SUPPORTED_BINDING_TYPES: ReadonlySet<RuntimeBinding["type"]> = new Set([
   "plain_text",
   "secret_text",
+  "kv_namespace",
+  "r2_bucket",
+  "d1",
+  "hyperdrive",
+  "durable_object_namespace",
   "platform_service",
 ]);
 
@@ -57,24 +87,83 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
   if (mainIndex > 0) modules.unshift(...modules.splice(mainIndex, 1));
 
   const bindings: string[] = [];
-  let usesPlatform = false;
-  input.bundle.bindings.forEach((binding, index) => {
-    if (binding.type === "plain_text" || binding.type === "secret_text") {
-      const path = `bindings/${index}.txt`;
-      files.push({ path, content: binding.text });
-      bindings.push(`(name = ${capnpString(binding.name)}, text = embed ${capnpString(path)})`);
-    } else if (binding.type === "platform_service") {
-      usesPlatform = true;
-      bindings.push(`(name = ${capnpString(binding.name)}, service = "platform")`);
-    }
-  });
-
-  const flags = input.bundle.compatibilityFlags.map(capnpString).join(", ");
   const services = [
     `(name = "app", worker = .app)`,
     `(name = "internet", network = (allow = ["public"], deny = ["local", "private"]))`,
   ];
+  let usesPlatform = false;
+  // Each storage binding reaches the bindings host through its own service, which adds that binding's grant.
+  const storageService = (binding: StorageBinding, index: number): string => {
+    const service = `storage-${index}`;
+    const grant = `[(name = ${capnpString(GRANT_HEADER)}, value = ${capnpString(input.storage.grant(binding))})]`;
+    services.push(
+      `(name = ${capnpString(service)}, external = (address = ${capnpString(`unix:${input.storage.bindingsSocket}`)}, http = (injectRequestHeaders = ${grant})))`,
+    );
+    return capnpString(service);
+  };
+  input.bundle.bindings.forEach((binding, index) => {
+    const name = capnpString(binding.name);
+    switch (binding.type) {
+      case "plain_text":
+      case "secret_text": {
+        const path = `bindings/${index}.txt`;
+        files.push({ path, content: binding.text });
+        bindings.push(`(name = ${name}, text = embed ${capnpString(path)})`);
+        break;
+      }
+      case "kv_namespace":
+        bindings.push(`(name = ${name}, kvNamespace = ${storageService(binding, index)})`);
+        break;
+      case "r2_bucket":
+        bindings.push(`(name = ${name}, r2Bucket = ${storageService(binding, index)})`);
+        break;
+      case "d1":
+        bindings.push(
+          `(name = ${name}, wrapped = (moduleName = "cloudflare-internal:d1-api", innerBindings = [(name = "fetcher", service = ${storageService(binding, index)})]))`,
+        );
+        break;
+      case "hyperdrive": {
+        const target = input.storage.hyperdrive(binding.id);
+        if (target === undefined) break;
+        const service = capnpString(`hyperdrive-${index}`);
+        services.push(`(name = ${service}, external = (address = ${capnpString(target.address)}, tcp = ()))`);
+        bindings.push(
+          `(name = ${name}, hyperdrive = (designator = ${service}, database = ${capnpString(target.database)}, user = ${capnpString(target.user)}, password = ${capnpString(target.password)}, scheme = ${capnpString(target.scheme)}))`,
+        );
+        break;
+      }
+      case "durable_object_namespace":
+        bindings.push(`(name = ${name}, durableObjectNamespace = ${capnpString(binding.className)})`);
+        break;
+      case "platform_service":
+        usesPlatform = true;
+        bindings.push(`(name = ${name}, service = "platform")`);
+        break;
+      default:
+        break;
+    }
+  });
+
+  const flags = input.bundle.compatibilityFlags.map(capnpString).join(", ");
   if (usesPlatform) services.push(platformService(input.platformServiceUrl));
+  // Stateful objects: SQLite-backed, one folder per app that outlives its deployments (their ids derive
+  // from `uniqueKey`, so the class name keeps them stable across redeploys).
+  const classes = input.bundle.durableObjectClasses;
+  let objects = "";
+  if (classes.length > 0) {
+    let storage = "inMemory = void";
+    if (input.storage.objectsDirectory !== undefined) {
+      services.push(
+        `(name = "objects", disk = (path = ${capnpString(input.storage.objectsDirectory)}, writable = true))`,
+      );
+      storage = 'localDisk = "objects"';
+    }
+    objects = `
+  durableObjectNamespaces = [
+    ${classes.map((className) => `(className = ${capnpString(className)}, uniqueKey = ${capnpString(className)}, enableSql = true)`).join(",\n    ")}
+  ],
+  durableObjectStorage = (${storage}),`;
+  }
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -93,7 +182,7 @@ const app :Workerd.Worker = (
   compatibilityFlags = [${flags}],
   bindings = [
     ${bindings.join(",\n    ")}
-  ],
+  ],${objects}
   globalOutbound = "internet",
 );
 `;

@@ -11,7 +11,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type BackendBundle, BackendRuntime, RuntimeError } from "@w7s/core";
 import { Effect, Layer } from "effect";
+import { makeDbGateway } from "../bindings/db/dbGateway.js";
+import { makeFsGateway } from "../bindings/fs/fsGateway.js";
+import type { UsageSink } from "../bindings/gateway.js";
+import { makeGrantSigner } from "../bindings/grants.js";
+import { type BindingsHost, startBindingsHost } from "../bindings/host.js";
+import { makeKvGateway } from "../bindings/kv/kvGateway.js";
+import { objectsDirectory } from "../bindings/layout.js";
 import { forward } from "./forward.js";
+import { type HyperdriveBindings, hyperdriveTarget, unknownHyperdriveMessage } from "./hyperdrive.js";
 import { liveRuntimeInstances, stopOrphanedBackends } from "./orphans.js";
 import { clampCompatibilityDate, findWorkerd } from "./workerdBinary.js";
 import { SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
@@ -27,6 +35,10 @@ export interface BackendRuntimeOptions {
   readonly idleTimeoutMs?: number;
   /** Origin (`http://host:port`) that W7S_RPC/W7S_QUEUE/W7S_WORKFLOW/W7S_AI forward to; unset: they answer 503. */
   readonly platformServiceUrl?: string;
+  /** The operator's Postgres bindings: `bindings.hyperdrive` id -> connection string. */
+  readonly hyperdrive?: HyperdriveBindings;
+  /** Where storage operations are counted (F.1 metric names); unset, they are not counted. */
+  readonly usage?: UsageSink;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -35,8 +47,15 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** The published bundle, kept so a restarted server (or another server on the same data directory) can run it. */
 const BUNDLE_FILE = "bundle.json";
 
+interface StoredBundle {
+  readonly bundle: BackendBundle;
+  /** When it was published, ms: the newer of two deployments of one app owns the app's stateful objects. */
+  readonly publishedAt: number;
+}
+
 interface Deployment {
   readonly bundle: BackendBundle;
+  readonly publishedAt: number;
   readonly directory: string;
   process: WorkerdProcess | undefined;
   starting: Promise<WorkerdProcess> | undefined;
@@ -65,6 +84,23 @@ const writeAtomically = (path: string, content: string) => {
 const secretsOf = (bundle: BackendBundle): string[] =>
   bundle.bindings.flatMap((binding) => (binding.type === "secret_text" ? [binding.text] : []));
 
+/** Apps with stateful objects, whose storage one workerd process at a time may hold. */
+const hasObjects = (bundle: BackendBundle): boolean => bundle.durableObjectClasses.length > 0;
+
+const appKeyOf = (bundle: BackendBundle): string =>
+  `${bundle.app.environment}\u0000${bundle.app.orgSlug}\u0000${bundle.app.repoSlug}`;
+
+/**
+ * The deployments of one app with stateful objects. workerd locks an object folder for as long as it runs,
+ * and an object must have one live instance, so one process at a time serves the whole app: the first
+ * request for a newer deployment hands the folder over (the older process finishes its requests and
+ * stops), and a request still addressed to an older deployment is served by the newer one.
+ */
+interface ObjectGroup {
+  owner: Deployment | undefined;
+  handoff: Promise<void> | undefined;
+}
+
 export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const instanceId = randomUUID();
   liveRuntimeInstances.add(instanceId);
@@ -77,6 +113,10 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const runtimeRoot = join(options.dataDir, "runtime");
   const logRoot = join(options.dataDir, "logs");
   const deployments = new Map<string, Deployment>();
+  const groups = new Map<string, ObjectGroup>();
+  const grants = makeGrantSigner(options.dataDir);
+  const hyperdrive = options.hyperdrive ?? {};
+  const usage: UsageSink = options.usage ?? (() => undefined);
   // Socket paths must stay short (about 100 bytes), so they live in a private temporary folder.
   let sockets: string | undefined;
   let socketCounter = 0;
@@ -84,6 +124,26 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     sockets ??= mkdtempSync(join(tmpdir(), "w7s-rt-"));
     socketCounter += 1;
     return join(sockets, `${socketCounter}.sock`);
+  };
+
+  // Started with the first backend that has storage bindings; shared by every backend of this server.
+  let host: Promise<BindingsHost> | undefined;
+  const gateways = {
+    kv: makeKvGateway({ dataDir: options.dataDir }),
+    fs: makeFsGateway({ dataDir: options.dataDir }),
+    db: makeDbGateway({ dataDir: options.dataDir }),
+  };
+  const bindingsHost = (): Promise<BindingsHost> => {
+    host ??= startBindingsHost({
+      socketPath: nextSocketPath(),
+      grants,
+      gateways,
+      usage,
+    }).catch((error: unknown) => {
+      host = undefined;
+      throw error;
+    });
+    return host;
   };
 
   const fileNameOf = (deploymentId: string) => deploymentId.replace(/[^A-Za-z0-9-]/g, "_");
@@ -107,21 +167,44 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     deployment.idleTimer.unref();
   };
 
-  const startProcess = async (deployment: Deployment): Promise<WorkerdProcess> => {
+  /** `objects` overrides where stateful objects live (publish checks a bundle without touching the app's). */
+  const startProcess = async (deployment: Deployment, objects?: string): Promise<WorkerdProcess> => {
     const binary = findWorkerd();
     if (typeof binary === "string") throw runtimeError("Unavailable", "BackendRuntime.publish", binary);
     const socketPath = nextSocketPath();
     await rm(socketPath, { force: true });
+    const { bundle } = deployment;
+    const usesStorage = bundle.bindings.some(
+      (binding) => binding.type === "kv_namespace" || binding.type === "r2_bucket" || binding.type === "d1",
+    );
+    const bindingsSocket = usesStorage ? (await bindingsHost()).socketPath : "";
+    const grantOf = (binding: { type: string; name: string }, resourceId: string, kind: "kv" | "fs" | "db") =>
+      grants.issue({ kind, resourceId, binding: binding.name, app: bundle.app });
     const { config, files } = workerdConfig({
-      bundle: deployment.bundle,
+      bundle,
       address: `unix:${socketPath}`,
-      compatibilityDate: clampCompatibilityDate(
-        deployment.bundle.compatibilityDate,
-        binary.newestCompatibilityDate,
-      ),
+      compatibilityDate: clampCompatibilityDate(bundle.compatibilityDate, binary.newestCompatibilityDate),
       memoryLimitMb,
       platformServiceUrl,
+      storage: {
+        bindingsSocket,
+        grant: (binding) =>
+          binding.type === "kv_namespace"
+            ? grantOf(binding, binding.namespaceId, "kv")
+            : binding.type === "r2_bucket"
+              ? grantOf(binding, binding.bucketName, "fs")
+              : grantOf(binding, binding.databaseId, "db"),
+        hyperdrive: (id) => {
+          const connectionString = hyperdrive[id];
+          return connectionString === undefined ? undefined : hyperdriveTarget(connectionString);
+        },
+        objectsDirectory: hasObjects(bundle)
+          ? (objects ?? objectsDirectory(options.dataDir, bundle.app))
+          : undefined,
+      },
     });
+    if (objects === undefined && hasObjects(bundle))
+      mkdirSync(objectsDirectory(options.dataDir, bundle.app), { recursive: true, mode: 0o700 });
     // Module and binding files are the same for every server; each server's config names its own socket.
     for (const file of files) {
       const path = join(deployment.directory, file.path);
@@ -164,8 +247,9 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     return deployment.starting;
   };
 
-  const newDeployment = (bundle: BackendBundle, validated: boolean): Deployment => ({
+  const newDeployment = (bundle: BackendBundle, publishedAt: number, validated: boolean): Deployment => ({
     bundle,
+    publishedAt,
     directory: directoryOf(bundle.deploymentId),
     process: undefined,
     starting: undefined,
@@ -176,16 +260,14 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
 
   /** A deployment published by an earlier server process, or another server on this data directory. */
   const restore = (deploymentId: string): Deployment | undefined => {
-    let bundle: BackendBundle;
+    let stored: StoredBundle;
     try {
-      bundle = JSON.parse(
-        readFileSync(join(directoryOf(deploymentId), BUNDLE_FILE), "utf8"),
-      ) as BackendBundle;
+      stored = JSON.parse(readFileSync(join(directoryOf(deploymentId), BUNDLE_FILE), "utf8")) as StoredBundle;
     } catch {
       return undefined;
     }
-    if (bundle.deploymentId !== deploymentId) return undefined;
-    const deployment = newDeployment(bundle, true);
+    if (stored.bundle?.deploymentId !== deploymentId) return undefined;
+    const deployment = newDeployment(stored.bundle, stored.publishedAt, true);
     deployments.set(deploymentId, deployment);
     return deployment;
   };
@@ -201,20 +283,38 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
             `Binding ${unsupported.name} of type ${unsupported.type} is not supported by this runtime yet.`,
           );
         }
+        for (const binding of bundle.bindings) {
+          if (binding.type === "hyperdrive" && hyperdrive[binding.id] === undefined) {
+            throw runtimeError("NotFound", "BackendRuntime.publish", unknownHyperdriveMessage(binding));
+          }
+        }
         const previous = deployments.get(bundle.deploymentId);
         if (previous !== undefined) {
           deployments.delete(bundle.deploymentId);
           await stopProcess(previous);
         }
-        const deployment = newDeployment(bundle, false);
+        const deployment = newDeployment(bundle, Date.now(), false);
         await rm(deployment.directory, { recursive: true, force: true });
         mkdirSync(deployment.directory, { recursive: true, mode: 0o700 });
         const started = Date.now();
-        await ensureRunning(deployment);
+        if (hasObjects(bundle)) {
+          // The app's object folder belongs to its live deployment until this one takes over, so the
+          // bundle is checked against an empty folder of its own and started for real on its first request.
+          const scratch = mkdtempSync(join(tmpdir(), "w7s-objects-"));
+          try {
+            await (await startProcess(deployment, scratch)).stop();
+          } finally {
+            await rm(scratch, { recursive: true, force: true });
+          }
+          deployment.validated = true;
+        } else {
+          await ensureRunning(deployment);
+        }
         // Only a bundle that loaded is kept, so a restart never revives a rejected one.
-        writeAtomically(join(deployment.directory, BUNDLE_FILE), JSON.stringify(bundle));
+        const stored: StoredBundle = { bundle, publishedAt: deployment.publishedAt };
+        writeAtomically(join(deployment.directory, BUNDLE_FILE), JSON.stringify(stored));
         deployments.set(bundle.deploymentId, deployment);
-        scheduleIdleStop(deployment);
+        if (!hasObjects(bundle)) scheduleIdleStop(deployment);
         return { startupTimeMs: Date.now() - started };
       },
       catch: asRuntimeError("BackendRuntime.publish"),
@@ -274,17 +374,51 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     }
   };
 
+  /** Waits until `deployment` has no request in flight (at most the request timeout), then stops it. */
+  const drainAndStop = async (deployment: Deployment) => {
+    const deadline = Date.now() + requestTimeoutMs;
+    while (deployment.inFlight > 0 && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 10));
+    await stopProcess(deployment);
+  };
+
+  /** The deployment that serves a request for `deployment` (see `ObjectGroup`). */
+  const servingDeployment = async (deployment: Deployment): Promise<Deployment> => {
+    if (!hasObjects(deployment.bundle)) return deployment;
+    const key = appKeyOf(deployment.bundle);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { owner: undefined, handoff: undefined };
+      groups.set(key, group);
+    }
+    while (group.handoff !== undefined) await group.handoff;
+    const owner = group.owner;
+    if (owner === undefined || owner === deployment || !deployments.has(owner.bundle.deploymentId)) {
+      group.owner = deployment;
+      return deployment;
+    }
+    if (deployment.publishedAt <= owner.publishedAt) return owner;
+    group.owner = deployment;
+    const handoff = drainAndStop(owner).finally(() => {
+      if (group.handoff === handoff) group.handoff = undefined;
+    });
+    group.handoff = handoff;
+    await handoff;
+    return deployment;
+  };
+
   const dispatch = (deploymentId: string, request: Request) =>
     Effect.tryPromise({
       try: async (interrupted) => {
-        const deployment = deployments.get(deploymentId) ?? restore(deploymentId);
-        if (deployment === undefined) {
+        const addressed = deployments.get(deploymentId) ?? restore(deploymentId);
+        if (addressed === undefined) {
           throw runtimeError(
             "NotFound",
             "BackendRuntime.dispatch",
             `No backend is published as ${deploymentId}.`,
           );
         }
+        const deployment = await servingDeployment(addressed);
         deployment.inFlight += 1;
         try {
           return await send(deployment, request, interrupted);
@@ -300,7 +434,11 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       try: async () => {
         const deployment = deployments.get(deploymentId);
         deployments.delete(deploymentId);
-        if (deployment !== undefined) await stopProcess(deployment);
+        if (deployment !== undefined) {
+          const group = groups.get(appKeyOf(deployment.bundle));
+          if (group?.owner === deployment) group.owner = undefined;
+          await stopProcess(deployment);
+        }
         await rm(directoryOf(deploymentId), { recursive: true, force: true });
       },
       catch: asRuntimeError("BackendRuntime.retire"),
@@ -310,6 +448,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const shutdown = () =>
     Effect.promise(async () => {
       await Promise.all([...deployments.values()].map(stopProcess));
+      if (host !== undefined) await (await host.catch(() => undefined))?.close();
       liveRuntimeInstances.delete(instanceId);
       if (sockets !== undefined) await rm(sockets, { recursive: true, force: true });
     });

@@ -57,6 +57,21 @@ export const pgDomainRoutes = pgTable(
 );
 
 /** DDL for the tables above, applied idempotently at start. */
+export const pgManagedResources = pgTable(
+  "w7s_managed_resources",
+  {
+    environment: text("environment").notNull(),
+    org_slug: text("org_slug").notNull(),
+    repo_slug: text("repo_slug").notNull(),
+    kind: text("kind").notNull(),
+    binding: text("binding").notNull(),
+    resource: text("resource").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.environment, table.org_slug, table.repo_slug, table.kind, table.binding] }),
+  ],
+);
+
 export const PG_SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists w7s_deployments (deployment_id text primary key, environment text not null,
     org_slug text not null, repo_slug text not null, record text not null, created_at bigint not null)`,
@@ -71,4 +86,7 @@ export const PG_SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists w7s_domain_routes (hostname text not null, path_prefix text not null,
     environment text not null, org_slug text not null, repo_slug text not null, mapping text not null,
     primary key (hostname, path_prefix))`,
+  `create table if not exists w7s_managed_resources (environment text not null, org_slug text not null,
+    repo_slug text not null, kind text not null, binding text not null, resource text not null,
+    primary key (environment, org_slug, repo_slug, kind, binding))`,
 ];

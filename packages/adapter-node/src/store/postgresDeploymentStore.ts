@@ -15,10 +15,9 @@ import {
 import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect, Layer } from "effect";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { decodeAppCursor } from "./cursor.js";
 import {
-  PG_SCHEMA_STATEMENTS,
   pgBindingTokens,
   pgCurrentDeployments,
   pgDeployments,
@@ -26,6 +25,7 @@ import {
   pgQueues,
   pgSchedules,
 } from "./pgSchema.js";
+import { openPostgresPool } from "./postgresPool.js";
 import {
   currentPage,
   decodeStored,
@@ -291,27 +291,7 @@ export const postgresDeploymentStoreLayer = (
     DeploymentStore,
     Effect.acquireRelease(
       Effect.tryPromise({
-        try: async () => {
-          const schema = options.schema ?? "public";
-          if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-          const client = postgres(options.databaseUrl, {
-            max: 10,
-            onnotice: () => {},
-            connection: { search_path: schema, application_name: "w7s" },
-          });
-          try {
-            // Servers starting together must not race on the DDL.
-            await client.begin(async (tx) => {
-              await tx`select pg_advisory_xact_lock(hashtext('w7s-schema'))`;
-              await tx.unsafe(`create schema if not exists "${schema}"`);
-              for (const statement of PG_SCHEMA_STATEMENTS) await tx.unsafe(statement);
-            });
-          } catch (error) {
-            await client.end({ timeout: 1 });
-            throw error;
-          }
-          return client;
-        },
+        try: () => openPostgresPool({ databaseUrl: options.databaseUrl, schema: options.schema }),
         catch: storeFailure("DeploymentStore.open"),
       }),
       (client) => Effect.promise(() => client.end({ timeout: 5 })),

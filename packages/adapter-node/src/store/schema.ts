@@ -77,6 +77,22 @@ export const assetManifests = sqliteTable("asset_manifests", {
   manifest: text("manifest").notNull(),
 });
 
+/** Storage resources provisioned per (environment, owner, repo, kind, binding) (E.1); `resource` is the JSON record. */
+export const managedResources = sqliteTable(
+  "managed_resources",
+  {
+    environment: text("environment").notNull(),
+    org_slug: text("org_slug").notNull(),
+    repo_slug: text("repo_slug").notNull(),
+    kind: text("kind").notNull(),
+    binding: text("binding").notNull(),
+    resource: text("resource").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.environment, table.org_slug, table.repo_slug, table.kind, table.binding] }),
+  ],
+);
+
 /** DDL for the tables above, applied idempotently at start (version 1 of our schema). */
 export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists deployments (deployment_id text primary key, environment text not null,
@@ -97,4 +113,7 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists asset_objects (key text primary key, blob text not null, content_type text not null,
     etag text not null, size integer not null)`,
   "create table if not exists asset_manifests (key text primary key, manifest text not null)",
+  `create table if not exists managed_resources (environment text not null, org_slug text not null,
+    repo_slug text not null, kind text not null, binding text not null, resource text not null,
+    primary key (environment, org_slug, repo_slug, kind, binding))`,
 ];

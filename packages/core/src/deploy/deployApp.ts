@@ -33,6 +33,7 @@ import { BackendRuntime, type RuntimeBinding } from "../ports/BackendRuntime.js"
 import { DeploymentStore } from "../ports/DeploymentStore.js";
 import { Ids } from "../ports/Ids.js";
 import type { RuntimeError, StoreError, UpstreamError } from "../ports/PortErrors.js";
+import type { Provisioner } from "../ports/Provisioner.js";
 import { RepoAuth } from "../ports/RepoAuth.js";
 import type { AppRef } from "../ports/records/AppRef.js";
 import type {
@@ -58,9 +59,10 @@ import {
 import { collectBackendModules } from "./moduleGraph.js";
 import { type DeployRequest, deployRequestPreflight } from "./preflight.js";
 import { decodeRuntimeValues } from "./runtimeValues.js";
+import { applyMigrations, type ProvisionedStorage, provisionStorage } from "./storageBindings.js";
 
 /** The services a deploy uses. */
-export type DeployServices = RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Ids;
+export type DeployServices = RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | Ids;
 
 /** The exact texts of deploy failures that are not archive, layout or manifest checks. */
 export const deployMessages = {
@@ -301,9 +303,6 @@ const staticManifestKeyFor = (app: AppRef, prefix: string): string =>
     assetPrefix: prefix,
   });
 
-/** E.1 step 2 (kv, r2, d1, hyperdrive, email, Durable Objects) belongs to the storage issue: none yet. */
-const managedStorageBindings = (_manifest: Manifest): RuntimeBinding[] => [];
-
 /** A `deploymentWarnings` entry for a declared feature this platform does not provide yet. */
 export interface FeatureNotProvidedWarning {
   readonly code: "feature_not_provided";
@@ -312,17 +311,12 @@ export interface FeatureNotProvidedWarning {
 }
 
 /**
- * Storage bindings, queues, schedules and workflows are not run by this platform yet; a deploy that
- * declares them still succeeds, and says plainly what its backend will not get.
+ * Email, queues, schedules and workflows are not run by this platform yet; a deploy that declares them
+ * still succeeds, and says plainly what its backend will not get.
  */
 export const unprovidedFeatureWarnings = (manifest: Manifest): FeatureNotProvidedWarning[] => {
   const { bindings } = manifest;
   const declared: Array<[string, readonly string[]]> = [
-    ["bindings.kv", bindings.kv.map((binding) => binding.binding)],
-    ["bindings.fs", bindings.fs.map((binding) => binding.binding)],
-    ["bindings.db", bindings.db.map((binding) => binding.binding)],
-    ["bindings.durableObjects", bindings.durableObjects.map((binding) => binding.binding)],
-    ["bindings.hyperdrive", bindings.hyperdrive.map((binding) => binding.binding)],
     ["bindings.email", bindings.email.map((binding) => binding.binding)],
     ["queues", manifest.queues.map((queue) => queue.name)],
     ["schedules", manifest.schedules.map((schedule) => `${schedule.cron} ${schedule.path}`)],
@@ -347,6 +341,7 @@ const runtimeBindings = (input: {
   application: string;
   deployedAt: string;
   tokens: ReadonlyMap<BindingTokenKind, BindingToken>;
+  storage: ProvisionedStorage;
 }): { bindings: RuntimeBinding[]; varNames: string[]; secretNames: string[] } => {
   const bindings: RuntimeBinding[] = [];
   const boundNames = (declared: readonly string[], values: Readonly<Record<string, string>>) =>
@@ -355,7 +350,7 @@ const runtimeBindings = (input: {
   const secretNames = boundNames(input.manifest.secrets, input.secrets);
   for (const name of varNames) bindings.push({ type: "plain_text", name, text: input.vars[name]! });
   for (const name of secretNames) bindings.push({ type: "secret_text", name, text: input.secrets[name]! });
-  bindings.push(...managedStorageBindings(input.manifest));
+  bindings.push(...input.storage.bindings);
   const text = (name: string, value: string) => bindings.push({ type: "plain_text", name, text: value });
   const token = (kind: BindingTokenKind) => input.tokens.get(kind)!.token;
 
@@ -471,6 +466,8 @@ const deploy = (request: Request, config: PlatformConfig) =>
     const deploymentId = yield* ids.randomUuid();
     const deployedAt = new Date(yield* Effect.clockWith((clock) => clock.currentTimeMillis)).toISOString();
     const published: Published = { objectKeys: [], manifestKey: null, backendId: null };
+    // Static-only deploys get no storage: declaring it there is allowed and ignored (B.2).
+    const storage = backend === undefined ? undefined : yield* provisionStorage(manifest, app);
 
     const publishAndSwitch = Effect.gen(function* () {
       const staticTarget = yield* publishStatic(
@@ -507,7 +504,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
           : {}),
       };
 
-      if (backend !== undefined && modules !== undefined) {
+      if (backend !== undefined && modules !== undefined && storage !== undefined) {
         const tokens = yield* issueBindingTokens();
         const { bindings, varNames, secretNames } = runtimeBindings({
           vars,
@@ -518,6 +515,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
           application: identity.application,
           deployedAt,
           tokens,
+          storage,
         });
         const name = scriptName({
           owner: app.orgSlug,
@@ -532,13 +530,14 @@ const deploy = (request: Request, config: PlatformConfig) =>
         const { startupTimeMs } = yield* runtime
           .publish({
             deploymentId,
+            app,
             scriptName: name,
             mainModule: modules.mainModule,
             modules: [...modules.modules],
             bindings,
             compatibilityDate,
             compatibilityFlags: [...modules.compatibilityFlags],
-            durableObjectClasses: [],
+            durableObjectClasses: [...storage.durableObjectClasses],
           })
           .pipe(
             Effect.mapError((error) =>
@@ -546,9 +545,15 @@ const deploy = (request: Request, config: PlatformConfig) =>
                 ? new BadRequest({
                     message: deployMessages.backendRejected(error.description ?? error.reason),
                   })
-                : storeFailure(error),
+                : error.reason === "NotFound"
+                  ? // A binding names something this platform does not have (an unknown Postgres binding id).
+                    new BadRequest({ message: error.description ?? error.reason })
+                  : storeFailure(error),
             ),
           );
+        // Migrations run once the backend has loaded, so a backend that fails to load never changes a
+        // database; a failing migration leaves its database as it was and the deploy fails.
+        const migrationsApplied = yield* applyMigrations(storage.databases, archive.files);
         const hash = (kind: BindingTokenKind) => tokens.get(kind)!.hash;
         tokenEntries = BINDING_TOKEN_KINDS.map((kind) => ({
           version: 1 as const,
@@ -576,16 +581,22 @@ const deploy = (request: Request, config: PlatformConfig) =>
           repository: deployRequest.repository,
           deployedAt,
         }));
+        const recordBindings = {
+          ...storage.record,
+          ...(storage.record.d1 === undefined
+            ? {}
+            : {
+                d1: storage.record.d1.map((database) => {
+                  const applied = migrationsApplied.get(database.binding) ?? 0;
+                  return applied > 0 ? { ...database, migrationsApplied: applied } : database;
+                }),
+              }),
+          ...(varNames.length > 0 ? { vars: varNames } : {}),
+          ...(secretNames.length > 0 ? { secrets: secretNames } : {}),
+        };
         record = {
           ...base,
-          ...(varNames.length > 0 || secretNames.length > 0
-            ? {
-                bindings: {
-                  ...(varNames.length > 0 ? { vars: varNames } : {}),
-                  ...(secretNames.length > 0 ? { secrets: secretNames } : {}),
-                },
-              }
-            : {}),
+          ...(Object.keys(recordBindings).length > 0 ? { bindings: recordBindings } : {}),
           ai: { binding: "W7S_AI", tokenHash: hash("ai") },
           rpc: { binding: "W7S_RPC", tokenHash: hash("rpc"), allow: [...(manifest.rpc?.allow ?? [])] },
           queue: {

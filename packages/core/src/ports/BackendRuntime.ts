@@ -1,6 +1,7 @@
 /** Port: publish an app's backend module graph with its bindings, dispatch requests to it, retire it. */
 import { Context, type Effect, Schema } from "effect";
 import type { RuntimeError } from "./PortErrors.js";
+import { AppRef } from "./records/AppRef.js";
 
 const optional = Schema.optionalKey;
 const binding = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
@@ -10,6 +11,7 @@ const binding = <Type extends string, Fields extends Schema.Struct.Fields>(type:
 export const RuntimeBinding = Schema.Union([
   binding("plain_text", { text: Schema.String }),
   binding("secret_text", { text: Schema.String }),
+  /** Storage bindings carry the provider's id of the resource (`ManagedResource.id`; a bucket's name on Cloudflare). */
   binding("kv_namespace", { namespaceId: Schema.String }),
   binding("r2_bucket", { bucketName: Schema.String }),
   binding("d1", { databaseId: Schema.String }),
@@ -37,6 +39,8 @@ export type BackendModule = typeof BackendModule.Type;
  */
 export const BackendBundle = Schema.Struct({
   deploymentId: Schema.String,
+  /** The app the backend belongs to: state that outlives one deployment (stateful objects) is kept per app. */
+  app: AppRef,
   scriptName: Schema.String,
   mainModule: Schema.String,
   modules: Schema.Array(BackendModule),

@@ -46,8 +46,10 @@ export type ProvisionErrorReason =
   | "MigrationFailed"
   | "Unavailable";
 
-/** Provisioner failures. */
-export class ProvisionError extends Data.TaggedError("ProvisionError")<PortFailure<ProvisionErrorReason>> {
+/** Provisioner failures; `migration` names the migration file a `MigrationFailed` stopped at. */
+export class ProvisionError extends Data.TaggedError("ProvisionError")<
+  PortFailure<ProvisionErrorReason> & { readonly migration?: string }
+> {
   override get message(): string {
     return describe(this);
   }

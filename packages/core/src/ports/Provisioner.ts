@@ -18,18 +18,24 @@ export interface SqlMigration {
   readonly sql: string;
 }
 
-/** Resources are created once per (environment, owner, repo, kind, binding) and remembered. */
+/**
+ * Resources are created once per (environment, owner, repo, kind, binding) and remembered; a later deploy
+ * gets the same resource whatever `name` it asks for. A resource belongs to its app alone: no name an app
+ * declares reaches another app's data.
+ */
 export class Provisioner extends Context.Service<
   Provisioner,
   {
-    /** Returns the remembered resource, or creates and remembers it (queues also get the platform as consumer). */
+    /** Returns the remembered resource, or creates and remembers it. */
     readonly ensureResource: (request: ResourceRequest) => Effect.Effect<ManagedResource, ProvisionError>;
-    /** Names of the migrations already recorded in a database's `_w7s_migrations` table. */
-    readonly appliedMigrations: (databaseId: string) => Effect.Effect<ReadonlyArray<string>, ProvisionError>;
-    /** Runs one migration and records it, both or neither; `MigrationFailed` when a statement fails. */
-    readonly applyMigration: (
+    /**
+     * Applies, in the given order, the migrations not yet recorded in the database's `_w7s_migrations`
+     * table, recording each: all of them or none (`MigrationFailed` names the file and the SQL error and
+     * leaves the database as it was). Answers the names it applied.
+     */
+    readonly applyMigrations: (
       databaseId: string,
-      migration: SqlMigration,
-    ) => Effect.Effect<void, ProvisionError>;
+      migrations: ReadonlyArray<SqlMigration>,
+    ) => Effect.Effect<ReadonlyArray<string>, ProvisionError>;
   }
 >()("@w7s/core/Provisioner") {}

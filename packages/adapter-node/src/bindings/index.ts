@@ -1,0 +1,28 @@
+/** The bindings host and its storage gateways (KV, object storage, SQL databases), for the workerd runtime. */
+export { makeDbGateway } from "./db/dbGateway.js";
+export { makeFsGateway } from "./fs/fsGateway.js";
+export {
+  answerFailure,
+  type BindingGateway,
+  GatewayFailure,
+  type GatewayRequest,
+  type UsageEvent,
+  type UsageSink,
+} from "./gateway.js";
+export {
+  type BindingGrant,
+  GRANT_HEADER,
+  type GrantedKind,
+  type GrantSigner,
+  makeGrantSigner,
+} from "./grants.js";
+export { type BindingsHost, type BindingsHostOptions, startBindingsHost } from "./host.js";
+export { KV_LIMITS, kvMessages, makeKvGateway } from "./kv/kvGateway.js";
+export {
+  bucketDirectory,
+  databaseFile,
+  kvNamespaceFile,
+  objectsDirectory,
+  storageRoot,
+} from "./layout.js";
+export { makeResourceDatabases, openResourceDatabase, type ResourceDatabase } from "./sqliteFiles.js";
