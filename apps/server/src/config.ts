@@ -17,13 +17,16 @@ export interface ServerSettings {
   readonly requestTimeoutMs: number;
   readonly memoryLimitMb: number;
   readonly limitExemptOwners: readonly string[];
+  /** Postgres bindings apps may name in `bindings.hyperdrive`: id -> `postgres://` connection string. */
+  readonly hyperdrive: Readonly<Record<string, string>>;
 }
 
 interface Setting {
   readonly key: keyof ServerSettings;
   readonly flag: string;
   readonly env: string;
-  readonly kind: "string" | "port" | "number" | "list";
+  /** `map`: `id=value` pairs; the flag may repeat, the variable and file may also hold a JSON object. */
+  readonly kind: "string" | "port" | "number" | "list" | "map";
   readonly help: string;
 }
 
@@ -108,6 +111,13 @@ export const SETTINGS: readonly Setting[] = [
     kind: "list",
     help: "owners that skip the free-tier shape caps",
   },
+  {
+    key: "hyperdrive",
+    flag: "--hyperdrive",
+    env: "W7S_HYPERDRIVE",
+    kind: "map",
+    help: "a Postgres binding apps may use: <id>=postgres://user:password@host:port/db (repeatable)",
+  },
 ];
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -124,6 +134,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   requestTimeoutMs: 30_000,
   memoryLimitMb: 256,
   limitExemptOwners: [],
+  hyperdrive: {},
 };
 
 /** A setting that could not be read, naming where it came from. */
@@ -131,7 +142,41 @@ export class SettingsError extends Error {
   override readonly name = "SettingsError";
 }
 
+const POSTGRES_URL = /^postgres(?:ql)?:\/\/[^/\s]*[^/\s@:][^/\s]*(?:\/\S*)?$/;
+
+/** `id=url` pairs (comma or space separated) or a JSON object, each value a postgres:// URL. */
+const convertMap = (raw: unknown, source: string): Record<string, string> => {
+  let entries: Array<[string, unknown]>;
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+    entries = Object.entries(raw);
+  } else if (typeof raw === "string" && raw.trim().startsWith("{")) {
+    try {
+      entries = Object.entries(JSON.parse(raw) as Record<string, unknown>);
+    } catch {
+      throw new SettingsError(`${source}: not a JSON object.`);
+    }
+  } else {
+    entries = String(raw)
+      .split(/[\s,]+/)
+      .filter((pair) => pair !== "")
+      .map((pair) => {
+        const equals = pair.indexOf("=");
+        if (equals <= 0)
+          throw new SettingsError(`${source}: expected <id>=<postgres url>, got ${JSON.stringify(pair)}.`);
+        return [pair.slice(0, equals), pair.slice(equals + 1)];
+      });
+  }
+  const map: Record<string, string> = {};
+  for (const [id, url] of entries) {
+    if (typeof url !== "string" || !POSTGRES_URL.test(url))
+      throw new SettingsError(`${source}: ${id} must be a postgres:// connection string with a host.`);
+    map[id.trim()] = url;
+  }
+  return map;
+};
+
 const convert = (setting: Setting, raw: unknown, source: string): unknown => {
+  if (setting.kind === "map") return convertMap(raw, source);
   if (setting.kind === "list") {
     const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(",");
     return items.map((item) => item.trim()).filter((item) => item !== "");
@@ -189,7 +234,14 @@ export const resolveSettings = (input: {
     }
     const value = inline ?? input.argv[++index];
     if (value === undefined) throw new SettingsError(`${flag} needs a value.`);
-    fromFlags.set(setting.key, convert(setting, value, flag));
+    const converted = convert(setting, value, flag);
+    const earlier = fromFlags.get(setting.key);
+    fromFlags.set(
+      setting.key,
+      setting.kind === "map" && earlier !== undefined
+        ? { ...(earlier as object), ...(converted as object) }
+        : converted,
+    );
   }
   for (const key of Object.keys(input.file ?? {})) {
     if (!SETTINGS.some((setting) => setting.key === key))

@@ -32,7 +32,11 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
           ...(settings.oidcJwksUrl === undefined ? {} : { jwksUrl: settings.oidcJwksUrl }),
         },
       },
-      runtime: { requestTimeoutMs: settings.requestTimeoutMs, memoryLimitMb: settings.memoryLimitMb },
+      runtime: {
+        requestTimeoutMs: settings.requestTimeoutMs,
+        memoryLimitMb: settings.memoryLimitMb,
+        hyperdrive: settings.hyperdrive,
+      },
     }),
   );
   const services = await runtime.context().catch(async (error: unknown) => {

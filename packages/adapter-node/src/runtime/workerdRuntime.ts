@@ -39,6 +39,8 @@ export interface BackendRuntimeOptions {
   readonly hyperdrive?: HyperdriveBindings;
   /** Where storage operations are counted (F.1 metric names); unset, they are not counted. */
   readonly usage?: UsageSink;
+  /** The clock storage expiry reads (tests move it). */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -129,7 +131,10 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   // Started with the first backend that has storage bindings; shared by every backend of this server.
   let host: Promise<BindingsHost> | undefined;
   const gateways = {
-    kv: makeKvGateway({ dataDir: options.dataDir }),
+    kv: makeKvGateway({
+      dataDir: options.dataDir,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    }),
     fs: makeFsGateway({ dataDir: options.dataDir }),
     db: makeDbGateway({ dataDir: options.dataDir }),
   };
