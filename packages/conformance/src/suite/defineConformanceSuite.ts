@@ -16,6 +16,7 @@ import { backendScenarios } from "./scenarios/backends.js";
 import { deployErrorScenarios } from "./scenarios/deployErrors.js";
 import { deployOutcomeScenarios } from "./scenarios/deployOutcomes.js";
 import { routingScenarios } from "./scenarios/routing.js";
+import { storageScenarios } from "./scenarios/storage.js";
 
 export interface ConformanceFactoryOptions {
   /** Base URL of the GitHub REST API stand-in (DECISIONS 3). */
@@ -71,6 +72,7 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
     routingScenarios(context);
     backendScenarios(context);
     atomicDeployScenarios(context);
+    storageScenarios(context);
   });
 };
 
