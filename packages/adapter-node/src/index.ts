@@ -5,3 +5,4 @@ export { idsLayer } from "./ids.js";
 export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
 export * from "./runtime/index.js";
 export * from "./store/index.js";
+export * from "./usage/index.js";
