@@ -7,3 +7,4 @@ export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";
 export * from "./runtime/index.js";
 export * from "./store/index.js";
+export * from "./usage/index.js";

@@ -22,6 +22,8 @@ export interface EmbeddedDatabase {
   /** Runs SQL text built once (hot paths); statements are prepared once per distinct text. */
   readonly query: <Row>(sql: string, params: readonly SQLInputValue[]) => Row[];
   readonly run: (query: BuiltQuery) => void;
+  /** Runs SQL text without parameters (DDL of the tables a Layer owns, applied at its start). */
+  readonly exec: (sql: string) => void;
   /** Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back when it throws. */
   readonly transaction: <A>(body: () => A) => A;
   readonly close: () => void;
@@ -58,6 +60,7 @@ const open = (file: string): EmbeddedDatabase => {
       const { statement, params } = prepared(query);
       statement.run(...params);
     },
+    exec: (sql) => sqlite.exec(sql),
     transaction: (body) => {
       sqlite.exec("begin immediate");
       try {

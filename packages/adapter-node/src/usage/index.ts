@@ -1,0 +1,3 @@
+export { type PostgresUsageStoreOptions, postgresUsageStoreLayer } from "./postgresUsageStore.js";
+export { makeUsageRecorder, type UsageRecorder, type UsageRecorderOptions } from "./usageRecorder.js";
+export { embeddedUsageStoreLayer, type UsageStoreOptions, usageStoreLayer } from "./usageStore.js";
