@@ -1,21 +1,23 @@
 /** Every port the HTTP app needs, on Node, as one Layer. */
-import type {
-  AssetStore,
+import {
+  type AssetStore,
   BackendRuntime,
-  DeploymentStore,
-  Ids,
-  ProvisionError,
-  Provisioner,
-  RepoAuth,
-  StoreError,
+  type DeploymentStore,
+  type Ids,
+  type ProvisionError,
+  type Provisioner,
+  type RepoAuth,
+  type StoreError,
+  UsageStore,
 } from "@w7s/core";
-import { Layer } from "effect";
+import { Effect, Layer } from "effect";
 import { assetStoreLayer } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
-import { type BackendRuntimeOptions, backendRuntimeLayer } from "./runtime/index.js";
+import { type BackendRuntimeOptions, makeWorkerdRuntime } from "./runtime/index.js";
 import { deploymentStoreLayer } from "./store/index.js";
+import { makeUsageRecorder, usageIncrementOf, usageStoreLayer } from "./usage/index.js";
 
 export interface NodePlatformOptions {
   readonly dataDir: string;
@@ -23,29 +25,50 @@ export interface NodePlatformOptions {
   readonly databaseUrl?: string | undefined;
   readonly databaseSchema?: string | undefined;
   readonly auth: RepoAuthOptions;
-  readonly runtime?: Omit<BackendRuntimeOptions, "dataDir">;
+  readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
 }
+
+/** The workerd runtime, counting storage operations into the UsageStore through a buffered recorder. */
+const countedRuntimeLayer = (
+  options: BackendRuntimeOptions,
+): Layer.Layer<BackendRuntime, never, UsageStore> =>
+  Layer.effect(
+    BackendRuntime,
+    Effect.gen(function* () {
+      const recorder = yield* makeUsageRecorder(yield* UsageStore);
+      const runtime = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          makeWorkerdRuntime({
+            ...options,
+            usage: (event) => Effect.runSync(recorder.record(usageIncrementOf(event, new Date()))),
+          }),
+        ),
+        (started) => started.shutdown(),
+      );
+      return runtime.service;
+    }),
+  );
 
 /** SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization. */
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
 ): Layer.Layer<
-  DeploymentStore | AssetStore | BackendRuntime | Provisioner | RepoAuth | Ids,
+  DeploymentStore | AssetStore | BackendRuntime | Provisioner | UsageStore | RepoAuth | Ids,
   StoreError | ProvisionError
-> =>
-  Layer.mergeAll(
-    deploymentStoreLayer({
-      dataDir: options.dataDir,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: options.databaseSchema,
-    }),
+> => {
+  const database = {
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    databaseSchema: options.databaseSchema,
+  };
+  const usage = usageStoreLayer(database);
+  return Layer.mergeAll(
+    deploymentStoreLayer(database),
     assetStoreLayer({ dataDir: options.dataDir }),
-    provisionerLayer({
-      dataDir: options.dataDir,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: options.databaseSchema,
-    }),
-    backendRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }),
+    provisionerLayer(database),
+    usage,
+    countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
     repoAuthLayer(options.auth),
     idsLayer,
   );
+};

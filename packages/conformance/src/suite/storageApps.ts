@@ -95,7 +95,10 @@ export default {
 });
 
 /** A counter Durable Object: `/increment?name=` answers the new value; `/peek?name=` the current one. */
-export const counterApp = (version: string, manifest: unknown = { bindings: { durableObjects: ["Counter"] } }): ArchiveFiles => ({
+export const counterApp = (
+  version: string,
+  manifest: unknown = { bindings: { durableObjects: ["Counter"] } },
+): ArchiveFiles => ({
   "w7s.json": JSON.stringify(manifest),
   "backend/index.js": `import { DurableObject } from "cloudflare:workers";
 export class Counter extends DurableObject {

@@ -19,7 +19,8 @@ describe("B.8 backend module graph", () => {
       collect({
         "backend/index.ts":
           'import { a } from "./lib/a";\nimport type { T } from "./types.ts";\nexport * from "./lib/b.js";\nconst x: number = a;\nexport default { fetch: () => new Response(String(x)) };',
-        "backend/lib/a.ts": 'import { node } from "node:buffer";\nexport const a: number = 1;',
+        "backend/lib/a.ts":
+          'import { node } from "node:buffer";\nimport { DurableObject } from "cloudflare:workers";\nexport const a: number = 1;',
         "backend/lib/b.js": "export const b = 2;",
         "backend/types.ts": "export interface T { readonly a: number }",
         "backend/unused.ts": "export {}",

@@ -97,6 +97,14 @@ const readWranglerSettings = (files: ReadonlyMap<string, Uint8Array>, root: stri
 };
 
 /** Collects, strips and names the modules of one backend, or the first B.8 error. */
+/**
+ * Modules the runtime itself provides: `node:*` (B.8) and `cloudflare:*` (`cloudflare:workers` holds the
+ * `DurableObject` base class that stateful objects with RPC methods extend, `cloudflare:sockets` the TCP
+ * API Postgres drivers use). Both runtimes resolve them natively, so the graph leaves them alone.
+ */
+const isRuntimeModule = (specifier: string): boolean =>
+  specifier.startsWith("node:") || specifier.startsWith("cloudflare:");
+
 export const collectBackendModules = (
   files: ReadonlyMap<string, Uint8Array>,
   backend: NativeBackend,
@@ -136,7 +144,7 @@ export const collectBackendModules = (
 
     const rewrites = new Map<string, string>();
     for (const specifier of new Set([...importSpecifiers(source), ...importSpecifiers(code)])) {
-      if (specifier.startsWith("node:")) continue;
+      if (isRuntimeModule(specifier)) continue;
       if (!/^(?:\.\/|\.\.\/|\/)/.test(specifier)) {
         return Result.fail(new BadRequest({ message: moduleGraphMessages.nonRelative(root, specifier) }));
       }

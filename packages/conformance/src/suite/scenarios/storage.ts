@@ -10,14 +10,29 @@ import { bucketApp, counterApp, kvApp, notesApp } from "../storageApps.js";
 // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
 type Json = any;
 
+const deploymentOf = (answer: { body: unknown }): Json => (answer.body as Json).data.deployment;
+
 const query = (params: Record<string, unknown>) =>
   new URLSearchParams(
-    Object.entries(params).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]),
+    Object.entries(params).map(([name, value]) => [
+      name,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
   ).toString();
 
 export const storageScenarios = (context: SuiteContext): void => {
-  const call = async (owner: string, path: string, params: Record<string, unknown> = {}, init?: RequestInit, environment?: string): Promise<Json> => {
-    const response = await context.get(context.host(owner, environment), `${path}?${query(params)}`, init as never);
+  const call = async (
+    owner: string,
+    path: string,
+    params: Record<string, unknown> = {},
+    init?: RequestInit,
+    environment?: string,
+  ): Promise<Json> => {
+    const response = await context.get(
+      context.host(owner, environment),
+      `${path}?${query(params)}`,
+      init as never,
+    );
     const text = await response.text();
     expect(response.status, text).toBe(200);
     return JSON.parse(text);
@@ -28,7 +43,11 @@ export const storageScenarios = (context: SuiteContext): void => {
 
     it("keeps values and metadata across redeploys, lists by prefix, refuses Workers KV's limits", async () => {
       expect((await context.deployAs("storage-kv", "app", kvApp(manifest))).status).toBe(200);
-      await call("storage-kv", "/app/put", { key: "user:1", value: "Ada", options: { metadata: { plan: "pro" } } });
+      await call("storage-kv", "/app/put", {
+        key: "user:1",
+        value: "Ada",
+        options: { metadata: { plan: "pro" } },
+      });
       await call("storage-kv", "/app/put", { key: "user:2", value: "Grace" });
       await call("storage-kv", "/app/put", { key: "other", value: "x" });
       expect(await call("storage-kv", "/app/meta", { key: "user:1" })).toMatchObject({
@@ -40,7 +59,7 @@ export const storageScenarios = (context: SuiteContext): void => {
 
       const redeploy = await context.deployAs("storage-kv", "app", kvApp(manifest), { sha: "2".repeat(40) });
       expect(redeploy.status).toBe(200);
-      expect(redeploy.body.data.deployment.bindings.kv).toEqual([
+      expect(deploymentOf(redeploy).bindings.kv).toEqual([
         {
           binding: "STORE",
           name: "w7s-production-storage-kv-app-kv-store",
@@ -54,7 +73,9 @@ export const storageScenarios = (context: SuiteContext): void => {
       expect(await call("storage-kv", "/app/put", { key: "k".repeat(513), value: "v" })).toEqual({
         error: "KV PUT failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.",
       });
-      expect(await call("storage-kv", "/app/put-size", { key: "user:1", size: String(25 * 1024 * 1024 + 1) })).toEqual({
+      expect(
+        await call("storage-kv", "/app/put-size", { key: "user:1", size: String(25 * 1024 * 1024 + 1) }),
+      ).toEqual({
         error: "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400.",
       });
       expect(await call("storage-kv", "/app/get", { key: "user:1" })).toEqual({ ok: "Ada" });
@@ -65,7 +86,9 @@ export const storageScenarios = (context: SuiteContext): void => {
       await call("storage-kv2", "/app/put", { key: "k", value: "production" });
       const branch = await context.deployAs("storage-kv2", "app", kvApp(manifest), { branch: "feature/kv" });
       expect(branch.status).toBe(200);
-      expect(await call("storage-kv2", "/app/get", { key: "k" }, undefined, "feature-kv")).toEqual({ ok: null });
+      expect(await call("storage-kv2", "/app/get", { key: "k" }, undefined, "feature-kv")).toEqual({
+        ok: null,
+      });
       await call("storage-kv2", "/app/put", { key: "k", value: "branch" }, undefined, "feature-kv");
       expect(await call("storage-kv2", "/app/get", { key: "k" })).toEqual({ ok: "production" });
     }, 60_000);
@@ -85,11 +108,22 @@ export const storageScenarios = (context: SuiteContext): void => {
       expect(put.ok.httpEtag).toBe(`"${put.ok.etag}"`);
       await call("storage-fs", "/app/put", { key: "docs/guide.txt", value: "guide" });
       await call("storage-fs", "/app/put", { key: "top.txt", value: "top" });
-      expect((await context.deployAs("storage-fs", "app", bucketApp(manifest), { sha: "3".repeat(40) })).status).toBe(200);
+      expect(
+        (await context.deployAs("storage-fs", "app", bucketApp(manifest), { sha: "3".repeat(40) })).status,
+      ).toBe(200);
       expect(await call("storage-fs", "/app/get", { key: "docs/readme.txt" })).toMatchObject({
-        ok: { text: "hello bucket", httpMetadata: { contentType: "text/plain" }, customMetadata: { owner: "ada" } },
+        ok: {
+          text: "hello bucket",
+          httpMetadata: { contentType: "text/plain" },
+          customMetadata: { owner: "ada" },
+        },
       });
-      expect(await call("storage-fs", "/app/get", { key: "docs/readme.txt", options: { range: { offset: 6, length: 6 } } })).toMatchObject({
+      expect(
+        await call("storage-fs", "/app/get", {
+          key: "docs/readme.txt",
+          options: { range: { offset: 6, length: 6 } },
+        }),
+      ).toMatchObject({
         ok: { text: "bucket" },
       });
       expect(await call("storage-fs", "/app/list", { options: { prefix: "docs/" } })).toEqual({
@@ -111,7 +145,7 @@ export const storageScenarios = (context: SuiteContext): void => {
     it("applies migrations in order at deploy, keeps rows across redeploys, applies only new files", async () => {
       const deployed = await context.deployAs("storage-db", "notes", notesApp(manifest, first));
       expect(deployed.status).toBe(200);
-      expect(deployed.body.data.deployment.bindings.d1).toEqual([
+      expect(deploymentOf(deployed).bindings.d1).toEqual([
         {
           binding: "DB",
           name: "w7s-production-storage-db-notes-d1-db",
@@ -126,9 +160,11 @@ export const storageScenarios = (context: SuiteContext): void => {
         ...first,
         "0002_tags.sql": "alter table notes add column tag text; create table tags (name text primary key);",
       };
-      const redeployed = await context.deployAs("storage-db", "notes", notesApp(manifest, second), { sha: "4".repeat(40) });
+      const redeployed = await context.deployAs("storage-db", "notes", notesApp(manifest, second), {
+        sha: "4".repeat(40),
+      });
       expect(redeployed.status).toBe(200);
-      expect(redeployed.body.data.deployment.bindings.d1[0].migrationsApplied).toBe(1);
+      expect(deploymentOf(redeployed).bindings.d1[0].migrationsApplied).toBe(1);
       expect(await call("storage-db", "/notes/notes")).toEqual({ ok: [{ id: 1, body: "first note" }] });
       expect(await call("storage-db", "/notes/migrations")).toEqual({
         ok: ["migrations/0001_notes.sql", "migrations/0002_tags.sql"],
@@ -154,7 +190,9 @@ export const storageScenarios = (context: SuiteContext): void => {
       );
       expect(broken.status).toBe(400);
       expect(broken.body.status).toBe("error");
-      expect(broken.body.error).toMatch(/^D1 migration migrations\/0003_bad\.sql for DB failed: .*syntax error/);
+      expect(broken.body.error).toMatch(
+        /^D1 migration migrations\/0003_bad\.sql for DB failed: .*syntax error/,
+      );
       expect((await call("storage-db2", "/notes/tables")).ok).toEqual(["_w7s_migrations", "notes"]);
       expect(await call("storage-db2", "/notes/notes")).toEqual({ ok: [{ id: 1, body: "kept" }] });
     }, 60_000);
@@ -162,9 +200,11 @@ export const storageScenarios = (context: SuiteContext): void => {
     it("gives a branch its own database with its own migrations", async () => {
       expect((await context.deployAs("storage-db3", "notes", notesApp(manifest, first))).status).toBe(200);
       await call("storage-db3", "/notes/notes", {}, { method: "POST", body: "production row" });
-      const branch = await context.deployAs("storage-db3", "notes", notesApp(manifest, first), { branch: "preview" });
+      const branch = await context.deployAs("storage-db3", "notes", notesApp(manifest, first), {
+        branch: "preview",
+      });
       expect(branch.status).toBe(200);
-      expect(branch.body.data.deployment.bindings.d1[0].migrationsApplied).toBe(1);
+      expect(deploymentOf(branch).bindings.d1[0].migrationsApplied).toBe(1);
       expect(await call("storage-db3", "/notes/notes", {}, undefined, "preview")).toEqual({ ok: [] });
       expect(await call("storage-db3", "/notes/notes")).toEqual({ ok: [{ id: 1, body: "production row" }] });
     }, 60_000);
@@ -174,17 +214,28 @@ export const storageScenarios = (context: SuiteContext): void => {
     it("increments one counter exactly under concurrent requests and keeps it across redeploys", async () => {
       expect((await context.deployAs("storage-do", "counter", counterApp("v1"))).status).toBe(200);
       const values = await Promise.all(
-        Array.from({ length: 20 }, async () => (await call("storage-do", "/counter/increment")).value as number),
+        Array.from(
+          { length: 20 },
+          async () => (await call("storage-do", "/counter/increment")).value as number,
+        ),
       );
       expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
-      const redeployed = await context.deployAs("storage-do", "counter", counterApp("v2"), { sha: "6".repeat(40) });
+      const redeployed = await context.deployAs("storage-do", "counter", counterApp("v2"), {
+        sha: "6".repeat(40),
+      });
       expect(redeployed.status).toBe(200);
-      expect(redeployed.body.data.deployment.targets.worker.scriptName).toBe("storage-do--counter--production");
+      expect(deploymentOf(redeployed).targets.worker.scriptName).toBe("storage-do--counter--production");
       expect(await call("storage-do", "/counter/increment")).toEqual({ version: "v2", value: 21 });
-      expect(await call("storage-do", "/counter/peek", { name: "other" })).toEqual({ version: "v2", value: 0 });
+      expect(await call("storage-do", "/counter/peek", { name: "other" })).toEqual({
+        version: "v2",
+        value: 0,
+      });
       const branch = await context.deployAs("storage-do", "counter", counterApp("b1"), { branch: "try" });
       expect(branch.status).toBe(200);
-      expect(await call("storage-do", "/counter/increment", {}, undefined, "try")).toEqual({ version: "b1", value: 1 });
+      expect(await call("storage-do", "/counter/increment", {}, undefined, "try")).toEqual({
+        version: "b1",
+        value: 1,
+      });
     }, 60_000);
   });
 
