@@ -69,17 +69,45 @@ const hasBuildScript = (directory: string): boolean => {
   }
 };
 
-/** Deploys each example as `demo/<example>`; a failure is reported and the others still deploy. */
+/** Postgres binding ids an example's `w7s.json` names (the operator must configure each). */
+const postgresBindingIds = (directory: string): string[] => {
+  try {
+    const manifest = JSON.parse(readFileSync(join(directory, "w7s.json"), "utf8")) as {
+      bindings?: { hyperdrive?: Array<{ id?: unknown }> };
+    };
+    return (manifest.bindings?.hyperdrive ?? []).flatMap((entry) =>
+      typeof entry.id === "string" ? [entry.id] : [],
+    );
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Deploys each example as `demo/<example>`; a failure is reported and the others still deploy. An example
+ * naming a Postgres binding the server does not have is skipped with a line saying how to add it.
+ */
 export const deployExamples = async (
   server: RunningServer,
   token: string,
   examplesDir: string,
   extraBranches: readonly DemoDeploy[] = [],
   log: (line: string) => void = console.log,
+  hyperdrive: Readonly<Record<string, string>> = {},
 ): Promise<DeployOutcome[]> => {
   const examples = readdirSync(examplesDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(examplesDir, entry.name, "package.json")))
     .map((entry) => entry.name)
+    .filter((example) => {
+      const missing = postgresBindingIds(join(examplesDir, example)).filter(
+        (id) => hyperdrive[id] === undefined,
+      );
+      if (missing.length === 0) return true;
+      log(
+        `  skipping examples/${example}: it needs the Postgres binding ${missing.join(", ")}; add ${missing.map((id) => `--hyperdrive ${id}=postgres://user:password@host:5432/db`).join(" ")} to deploy it`,
+      );
+      return false;
+    })
     .sort();
   const deploys = [...examples.map((example) => ({ example, branch: "main" })), ...extraBranches];
   const outcomes: DeployOutcome[] = [];
@@ -97,6 +125,9 @@ const TRY_PATHS: Readonly<Record<string, { readonly open?: string; readonly curl
   "js-backend": { open: "hello", curl: "hello" },
   "ts-backend": { curl: "greet?name=Ada" },
   fullstack: { curl: "api/message" },
+  "serverless-database": { curl: "api/notes" },
+  "durable-counter": { open: "value", curl: "value" },
+  "postgres-binding": { curl: "now" },
 };
 
 /** The lines printed after the demo deploys: both ways of reaching each app. */
@@ -130,9 +161,14 @@ export const runDemo = async (
   console.log("Starting the W7S server on its embedded default (SQLite and files, backends in workerd)…");
   const server = await startServer({ ...settings, deployToken: token });
   console.log(`Listening on ${server.url}; deploying the example apps as owner "demo":`);
-  const outcomes = await deployExamples(server, token, options.examplesDir, [
-    { example: "ts-backend", branch: "feature/hello" },
-  ]);
+  const outcomes = await deployExamples(
+    server,
+    token,
+    options.examplesDir,
+    [{ example: "ts-backend", branch: "feature/hello" }],
+    console.log,
+    settings.hyperdrive,
+  );
   console.log("\nTry them (apps answer on *.localhost, which resolves to this machine):");
   for (const line of demoUrlLines(server, outcomes)) console.log(line);
   console.log(`\nDeploy your own with this local operator token (valid while this server runs): ${token}`);

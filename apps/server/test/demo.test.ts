@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { request } from "@w7s/conformance";
+import { request, requirePostgres, TEST_DATABASE_URL } from "@w7s/conformance";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
@@ -90,11 +90,14 @@ describe("the embedded default with the examples deployed", () => {
   let server: RunningServer;
   let outcomes: DeployOutcome[];
   beforeAll(async () => {
+    await requirePostgres();
+    const hyperdrive = { "example-postgres": TEST_DATABASE_URL };
     server = await startServer({
       ...DEFAULT_SETTINGS,
       port: 0,
       dataDir: mkdtempSync(join(tmpdir(), "w7s-demo-")),
       deployToken: "demo-token",
+      hyperdrive,
     });
     outcomes = await deployExamples(
       server,
@@ -102,6 +105,7 @@ describe("the embedded default with the examples deployed", () => {
       examples,
       [{ example: "ts-backend", branch: "feature/hello" }],
       () => {},
+      hyperdrive,
     );
   }, 60_000);
   afterAll(() => server.close(1_000));
@@ -140,6 +144,51 @@ describe("the embedded default with the examples deployed", () => {
       environment: "feature-hello",
       body: { environment: "feature-hello" },
     });
+  });
+
+  it("runs the storage examples: KV visits, notes on the serverless database, the durable counter, Postgres", async () => {
+    const visits = async () =>
+      JSON.parse((await get(server, "demo.w7s.localhost", "/js-backend/visits")).body).visits;
+    const firstVisit = await visits();
+    expect(await visits()).toBe(firstVisit + 1);
+
+    const notes = async () =>
+      JSON.parse((await get(server, "demo.w7s.localhost", "/serverless-database/api/notes")).body)
+        .notes as Array<{
+        body: string;
+      }>;
+    expect((await notes()).map((note) => note.body)).toContain("Hello from the W7S serverless database");
+    const added = await request(
+      { baseUrl: server.url, baseDomain: "", close: async () => {} },
+      "demo.w7s.localhost",
+      "/serverless-database/api/notes",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ body: "from the test" }),
+      },
+    );
+    expect(added.status).toBe(201);
+    expect((await notes())[0]?.body).toBe("from the test");
+
+    const increment = () =>
+      request(
+        { baseUrl: server.url, baseDomain: "", close: async () => {} },
+        "demo.w7s.localhost",
+        "/durable-counter/increment",
+        {
+          method: "POST",
+        },
+      );
+    const before = JSON.parse((await get(server, "demo.w7s.localhost", "/durable-counter/value")).body).count;
+    await Promise.all([increment(), increment(), increment()]);
+    expect(JSON.parse((await get(server, "demo.w7s.localhost", "/durable-counter/value")).body).count).toBe(
+      before + 3,
+    );
+
+    const postgresNow = JSON.parse((await get(server, "demo.w7s.localhost", "/postgres-binding/now")).body);
+    expect(Math.abs(Date.parse(postgresNow.now) - Date.now())).toBeLessThan(60_000);
+    expect(postgresNow.version).toContain("PostgreSQL");
   });
 
   it("reports a failed example with the server's error and still deploys the others", async () => {

@@ -1,9 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "@w7s/conformance";
+import { request, requirePostgres } from "@w7s/conformance";
 import { strToU8, zipSync } from "fflate";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,16 +14,8 @@ const database = `w7s_e2e_${randomBytes(5).toString("hex")}`;
 const admin = () => postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 });
 
 beforeAll(async () => {
-  let sql = admin();
-  try {
-    await sql`select 1`;
-  } catch {
-    await sql.end({ timeout: 1 });
-    execFileSync("sh", ["-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"], {
-      stdio: "ignore",
-    });
-    sql = admin();
-  }
+  await requirePostgres();
+  const sql = admin();
   await sql.unsafe(`create database ${database}`);
   await sql.end({ timeout: 1 });
 }, 30_000);

@@ -6,13 +6,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "@w7s/conformance";
 import { type AppRef, DeploymentStore, StoreError } from "@w7s/core";
 import { Context, Effect, Layer, Option, type Scope } from "effect";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploymentStoreLayer } from "../src/store/index.js";
 import { domainOf, queueOf, recordOf, scheduleOf, switchTo, tokenOf, webApp } from "./support/deployments.js";
-import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "./support/postgres.js";
 
 type Store = DeploymentStore["Service"];
 

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "@w7s/conformance";
 import type { BackendBundle } from "@w7s/core";
 import { Effect } from "effect";
 import { build } from "esbuild";
@@ -20,7 +21,6 @@ import {
   type UsageEvent,
 } from "../src/bindings/index.js";
 import { makeWorkerdRuntime } from "../src/runtime/index.js";
-import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "./support/postgres.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "w7s-storage-"));
 const usage: UsageEvent[] = [];

@@ -9,13 +9,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { DatabaseSync } from "node:sqlite";
+import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "@w7s/conformance";
 import { type AppRef, StoreError, type UsageRollupKey, UsageStore } from "@w7s/core";
 import { Context, Effect, Layer, Option, type Scope } from "effect";
 import { TestClock } from "effect/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usageStoreLayer } from "../src/usage/index.js";
-import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "./support/postgres.js";
 import { burstCountersOf, DAY, eventOf, NOON, suspensionOf } from "./support/usage.js";
 
 type Store = UsageStore["Service"];

@@ -1,4 +1,4 @@
-/** The machine's PostgreSQL for store tests: started when down, a fresh schema per test, a loud failure when absent. */
+/** The machine's PostgreSQL for tests: started when down, a fresh schema per test, a loud failure when absent. */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
@@ -31,7 +31,7 @@ export const requirePostgres = async (): Promise<void> => {
   const error = await probe();
   if (error === undefined) return;
   throw new Error(
-    `Postgres store tests need a server at ${TEST_DATABASE_URL} (set W7S_TEST_DATABASE_URL to use another); ` +
+    `Postgres tests need a server at ${TEST_DATABASE_URL} (set W7S_TEST_DATABASE_URL to use another); ` +
       `starting it with \`${START_COMMAND}\` did not help: ${error instanceof Error ? error.message : String(error)}`,
   );
 };

@@ -1,0 +1,6 @@
+export {
+  dropTestSchemas,
+  freshSchemaName,
+  requirePostgres,
+  TEST_DATABASE_URL,
+} from "./postgres.js";
