@@ -8,6 +8,7 @@ import {
   type Provisioner,
   type RepoAuth,
   type StoreError,
+  type UsagePolicyStore,
   UsageStore,
 } from "@w7s/core";
 import { Effect, Layer } from "effect";
@@ -17,7 +18,12 @@ import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
 import { type BackendRuntimeOptions, makeWorkerdRuntime } from "./runtime/index.js";
 import { deploymentStoreLayer } from "./store/index.js";
-import { makeUsageRecorder, usageIncrementOf, usageStoreLayer } from "./usage/index.js";
+import {
+  makeUsageRecorder,
+  usageIncrementOf,
+  usagePolicyStoreLayer,
+  usageStoreLayer,
+} from "./usage/index.js";
 
 export interface NodePlatformOptions {
   readonly dataDir: string;
@@ -53,7 +59,14 @@ const countedRuntimeLayer = (
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
 ): Layer.Layer<
-  DeploymentStore | AssetStore | BackendRuntime | Provisioner | UsageStore | RepoAuth | Ids,
+  | DeploymentStore
+  | AssetStore
+  | BackendRuntime
+  | Provisioner
+  | UsageStore
+  | UsagePolicyStore
+  | RepoAuth
+  | Ids,
   StoreError | ProvisionError
 > => {
   const database = {
@@ -67,6 +80,7 @@ export const nodePlatformLayer = (
     assetStoreLayer({ dataDir: options.dataDir }),
     provisionerLayer(database),
     usage,
+    usagePolicyStoreLayer(database),
     countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
     repoAuthLayer(options.auth),
     idsLayer,

@@ -239,6 +239,7 @@ export {
   WorkflowRunState,
 } from "./ports/records/WorkflowInstance.js";
 export { SchedulerLock } from "./ports/SchedulerLock.js";
+export { type StoredPolicyRecord, UsagePolicyStore } from "./ports/UsagePolicyStore.js";
 export {
   type BurstCounter,
   type BurstReservation,
@@ -335,3 +336,21 @@ export {
   suspensionRetryAfterSeconds,
   suspensionTexts,
 } from "./routing/suspension.js";
+// usage limits
+export {
+  activeSuspension,
+  checkBlockedUsageLimit,
+  enforceNotSuspended,
+  enforceUsageLimit,
+  liftOperatorSuspension,
+  recordUsage,
+  suspendByOperator,
+  suspendForBlock,
+  suspendForLimits,
+  suspensionAnswer,
+  tooManyRequests,
+  type UsageBlock,
+  type UsageCheckRequest,
+  type UsageRecord,
+  usagePolicies,
+} from "./usage/usageLimits.js";

@@ -698,3 +698,43 @@ describe("E.1 managed storage and C migrations", () => {
     expect(answer.body.error).toBe("SyntaxError: Unexpected token");
   });
 });
+
+describe("B.2 rows 10-11: deploy limits and suspensions; B.13 usage", () => {
+  it("counts each deploy and its static writes, then refuses past the daily limit with the 429 body", async () => {
+    world.usage.policies.set("usage_limit_policy:v1:repo:acme:site", { version: 1, metrics: { deploy: 2 } });
+    expect((await deploy(world)).status).toBe(200);
+    expect((await deploy(world)).status).toBe(200);
+    const rollup = [...world.usage.rollups.entries()].find(([key]) => key.startsWith("repo:"))?.[1];
+    expect(rollup?.metrics["deploy"]).toMatchObject({ count: 2, units: 2, success: 2, error: 0 });
+    expect(rollup?.metrics["static.r2_class_a"]).toMatchObject({ units: 4 });
+    const refused = await deploy(world);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe(
+      "Daily usage limit exceeded for deploy at repo scope (2/2 used, requested 1).",
+    );
+    expect(refused.body.details.usageLimit).toMatchObject({
+      metric: "deploy",
+      scope: "repo",
+      source: "repo",
+    });
+    expect(world.switches).toHaveLength(2);
+  });
+
+  it("refuses a deploy of a suspended app before reading its layout", async () => {
+    world.usage.suspensions.set("production:acme:site", {
+      version: 1,
+      status: "suspended",
+      environment: "production",
+      orgSlug: "acme",
+      repoSlug: "site",
+      reason: "Paused by the operator.",
+      metrics: [],
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      suspendedBy: "operator",
+    });
+    const refused = await deploy(world, { files: { "README.md": "nothing deployable" } });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe("Paused by the operator.");
+    expect(refused.body.details.appLimitState).toMatchObject({ kind: "operator" });
+  });
+});

@@ -25,6 +25,9 @@ import { type RepoAccess, type RepoAccessRequest, RepoAuth } from "../src/ports/
 import type { AppRef } from "../src/ports/records/AppRef.js";
 import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
+import type { UsagePolicyStore } from "../src/ports/UsagePolicyStore.js";
+import type { UsageStore } from "../src/ports/UsageStore.js";
+import { type MemoryUsage, makeMemoryUsage, memoryUsageLayer } from "./memoryUsage.js";
 
 /** Failures to inject: each one makes the named operation fail. */
 export interface InjectedFailures {
@@ -54,6 +57,8 @@ export interface MemoryWorld {
   readonly resources: Map<string, ManagedResource>;
   /** Applied migrations per database id, in order. */
   readonly migrations: Map<string, SqlMigration[]>;
+  /** Usage rollups, burst windows, suspensions and the operator's policy records. */
+  readonly usage: MemoryUsage;
   failures: InjectedFailures;
   /** How a dispatched backend answers; without it dispatch fails with `NotFound`. */
   backendFetch?: (deploymentId: string, request: Request) => Response | RuntimeError;
@@ -72,6 +77,7 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   retired: [],
   resources: new Map(),
   migrations: new Map(),
+  usage: makeMemoryUsage(),
   failures: {},
   issued: { uuids: 0, randomBytes: 0 },
 });
@@ -81,12 +87,15 @@ export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug
 const storeError = (operation: string, reason: StoreErrorReason) =>
   Effect.fail(new StoreError({ operation, reason }));
 
-/** The six services `deployApp` uses, backed by `world`. */
+/** The services `deployApp` uses, backed by `world`. */
 export const memoryPorts = (
   world: MemoryWorld,
-): Layer.Layer<RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | Ids> => {
+): Layer.Layer<
+  RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | UsageStore | UsagePolicyStore | Ids
+> => {
   const issued = world.issued;
   return Layer.mergeAll(
+    memoryUsageLayer(world.usage),
     Layer.succeed(Provisioner, {
       ensureResource: (request) =>
         Effect.sync(() => {

@@ -72,6 +72,11 @@ export const pgManagedResources = pgTable(
   ],
 );
 
+export const pgUsagePolicies = pgTable("w7s_usage_policies", {
+  key: text("key").primaryKey(),
+  record: text("record").notNull(),
+});
+
 export const PG_SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists w7s_deployments (deployment_id text primary key, environment text not null,
     org_slug text not null, repo_slug text not null, record text not null, created_at bigint not null)`,
@@ -89,4 +94,5 @@ export const PG_SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists w7s_managed_resources (environment text not null, org_slug text not null,
     repo_slug text not null, kind text not null, binding text not null, resource text not null,
     primary key (environment, org_slug, repo_slug, kind, binding))`,
+  "create table if not exists w7s_usage_policies (key text primary key, record text not null)",
 ];

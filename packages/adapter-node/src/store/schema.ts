@@ -93,6 +93,12 @@ export const managedResources = sqliteTable(
   ],
 );
 
+/** The operator's usage-limit override records (F.3) by key, the record as JSON. */
+export const usagePolicies = sqliteTable("usage_policies", {
+  key: text("key").primaryKey(),
+  record: text("record").notNull(),
+});
+
 /** DDL for the tables above, applied idempotently at start (version 1 of our schema). */
 export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists deployments (deployment_id text primary key, environment text not null,
@@ -116,4 +122,5 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists managed_resources (environment text not null, org_slug text not null,
     repo_slug text not null, kind text not null, binding text not null, resource text not null,
     primary key (environment, org_slug, repo_slug, kind, binding))`,
+  "create table if not exists usage_policies (key text primary key, record text not null)",
 ];

@@ -43,6 +43,9 @@ import type {
 } from "../ports/records/DeploymentIndexes.js";
 import type { DeploymentRecord } from "../ports/records/DeploymentRecord.js";
 import type { StaticManifest, StaticManifestEntry } from "../ports/records/StaticManifest.js";
+import type { UsagePolicyStore } from "../ports/UsagePolicyStore.js";
+import type { UsageStore } from "../ports/UsageStore.js";
+import { enforceNotSuspended, enforceUsageLimit, recordUsage } from "../usage/usageLimits.js";
 import { resolveApplicationIdentity } from "./applicationIdentity.js";
 import { defaultArchiveLimits, makeArchiveBudget } from "./archiveBudget.js";
 import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
@@ -62,7 +65,15 @@ import { decodeRuntimeValues } from "./runtimeValues.js";
 import { applyMigrations, type ProvisionedStorage, provisionStorage } from "./storageBindings.js";
 
 /** The services a deploy uses. */
-export type DeployServices = RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | Ids;
+export type DeployServices =
+  | RepoAuth
+  | DeploymentStore
+  | AssetStore
+  | BackendRuntime
+  | Provisioner
+  | UsageStore
+  | UsagePolicyStore
+  | Ids;
 
 /** The exact texts of deploy failures that are not archive, layout or manifest checks. */
 export const deployMessages = {
@@ -377,8 +388,12 @@ const runtimeBindings = (input: {
   return { bindings, varNames, secretNames };
 };
 
-/** Rows 10-12 (usage, suspension, billing) belong to the usage issue; deploys are not limited yet. */
-const checkDeployAllowance = (_app: AppRef) => Effect.void;
+/** Rows 10-11: the `deploy` daily and burst limits, then the app's suspension (billing, row 12, is off). */
+const checkDeployAllowance = (app: AppRef, config: PlatformConfig) =>
+  Effect.gen(function* () {
+    yield* enforceUsageLimit({ metric: "deploy", app }, config);
+    yield* enforceNotSuspended(app);
+  });
 
 /** Removes what a failed deploy published; failures here are ignored so the original error is answered. */
 const discardPublished = (published: Published) =>
@@ -440,7 +455,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
       orgSlug: deployRequest.ownerSlug,
       repoSlug: identity.repoSlug,
     };
-    yield* checkDeployAllowance(app);
+    yield* checkDeployAllowance(app, config);
     const layout = yield* fromResult(detectLayout([...archive.files.keys()]));
     const domainRoutes = yield* fromResult(
       customDomainRoutes({
@@ -652,6 +667,12 @@ const deploy = (request: Request, config: PlatformConfig) =>
       Effect.mapError((error): HttpError => (error._tag === "StoreError" ? storeFailure(error) : error)),
       Effect.onError(() => discardPublished(published)),
     );
+
+    // B.13 side effects: the deploy and its static writes are counted.
+    yield* recordUsage({ metric: "deploy", app, outcome: "success" });
+    const fileCount = record.targets.static?.fileCount ?? 0;
+    if (fileCount > 0)
+      yield* recordUsage({ metric: "static.r2_class_a", app, units: fileCount, outcome: "success" });
 
     const deploymentWarnings = [
       ...layout.deploymentWarnings,

@@ -4,22 +4,16 @@
  */
 import type { Effect } from "effect";
 import { Hono } from "hono";
-import { deployApp } from "../deploy/deployApp.js";
+import { type DeployServices, deployApp } from "../deploy/deployApp.js";
 import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../errors/errorResponse.js";
 import { NotFound } from "../errors/httpErrors.js";
 import type { PlatformConfig } from "../platformConfig.js";
-import type { AssetStore } from "../ports/AssetStore.js";
-import type { BackendRuntime } from "../ports/BackendRuntime.js";
-import type { DeploymentStore } from "../ports/DeploymentStore.js";
-import type { Ids } from "../ports/Ids.js";
-import type { Provisioner } from "../ports/Provisioner.js";
-import type { RepoAuth } from "../ports/RepoAuth.js";
 import { finalizeResponse, handleAppRequest, makeManifestCache } from "./handleAppRequest.js";
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
 
 /** Every service the HTTP app needs from an adapter. */
-export type PlatformServices = RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | Ids;
+export type PlatformServices = DeployServices;
 
 /** Runs an effect with the adapter's services; a `ManagedRuntime`'s `runPromise` fits. */
 export type EffectRunner = <A>(effect: Effect.Effect<A, never, PlatformServices>) => Promise<A>;
