@@ -102,6 +102,9 @@ interface ObjectRow {
 
 const OBJECT_COLUMNS =
   "key, version, size, etag, uploaded, storage_class, http_metadata, custom_metadata, checksums, segments";
+/** A listing never reads bytes, so it skips the file list (long for objects of many parts). */
+const LISTED_COLUMNS =
+  "key, version, size, etag, uploaded, storage_class, http_metadata, custom_metadata, checksums, '[]' as segments";
 
 const toObject = (row: ObjectRow): StoredObject => ({
   key: row.key,
@@ -388,11 +391,11 @@ export const makeBucketStore = (options: BucketStoreOptions) => {
       const page = (from: string, count: number) =>
         end === undefined
           ? (index()
-              .statement(`select ${OBJECT_COLUMNS} from objects where key >= ? order by key limit ?`)
+              .statement(`select ${LISTED_COLUMNS} from objects where key >= ? order by key limit ?`)
               .all(from, count) as unknown as ObjectRow[])
           : (index()
               .statement(
-                `select ${OBJECT_COLUMNS} from objects where key >= ? and key < ? order by key limit ?`,
+                `select ${LISTED_COLUMNS} from objects where key >= ? and key < ? order by key limit ?`,
               )
               .all(from, end, count) as unknown as ObjectRow[]);
       let from =
