@@ -1,6 +1,7 @@
 /** The bindings host and its storage gateways (KV, object storage, SQL databases), for the workerd runtime. */
 export { makeDbGateway } from "./db/dbGateway.js";
-export { makeFsGateway } from "./fs/fsGateway.js";
+export { type FsGatewayOptions, makeFsGateway } from "./fs/fsGateway.js";
+export { FS_LIMITS, type FsLimits } from "./fs/r2Errors.js";
 export {
   answerFailure,
   type BindingGateway,
