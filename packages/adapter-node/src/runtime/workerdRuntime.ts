@@ -39,6 +39,10 @@ export interface BackendRuntimeOptions {
   readonly hyperdrive?: HyperdriveBindings;
   /** Where storage operations are counted (F.1 metric names); unset, they are not counted. */
   readonly usage?: UsageSink;
+  /** How long one SQL database call may run before its process is stopped (default 30 s). */
+  readonly databaseTimeLimitMs?: number;
+  /** At most this many SQL processes run database calls (default 4). */
+  readonly databaseProcesses?: number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -131,7 +135,11 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const gateways = {
     kv: makeKvGateway({ dataDir: options.dataDir }),
     fs: makeFsGateway({ dataDir: options.dataDir }),
-    db: makeDbGateway({ dataDir: options.dataDir }),
+    db: makeDbGateway({
+      dataDir: options.dataDir,
+      ...(options.databaseTimeLimitMs === undefined ? {} : { timeLimitMs: options.databaseTimeLimitMs }),
+      ...(options.databaseProcesses === undefined ? {} : { processes: options.databaseProcesses }),
+    }),
   };
   const bindingsHost = (): Promise<BindingsHost> => {
     host ??= startBindingsHost({
