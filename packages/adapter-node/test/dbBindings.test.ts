@@ -25,7 +25,7 @@ import {
 import { applySqlMigrations } from "../src/provisioner/migrations.js";
 import { makeWorkerdRuntime } from "../src/runtime/index.js";
 
-const TIME_LIMIT_MS = 1500;
+const TIME_LIMIT_MS = 2500;
 const dataDir = mkdtempSync(join(tmpdir(), "w7s-db-"));
 const usage: UsageEvent[] = [];
 let runtime: ReturnType<typeof makeWorkerdRuntime>;
@@ -349,6 +349,16 @@ describe("D1 API through workerd's binding", () => {
     expect(await value("api", { kind: "raw", sql: "PRAGMA table_info(notes)" })).toEqual([
       [0, "body", "TEXT", 0, null, 0],
     ]);
+    expect(
+      await one("api", { kind: "run", sql: "CREATE VIRTUAL TABLE places USING rtree(id, x0, x1)" }),
+    ).toEqual({
+      error: "D1_ERROR: not authorized: SQLITE_AUTH",
+    });
+    await value("api", { kind: "run", sql: "CREATE VIRTUAL TABLE search USING fts5(body)" });
+    await value("api", { kind: "run", sql: "INSERT INTO search VALUES ('full text search works')" });
+    expect(
+      await value("api", { kind: "raw", sql: "SELECT body FROM search WHERE search MATCH 'text'" }),
+    ).toEqual([["full text search works"]]);
     // Foreign keys are on, as in D1; a setting changed by PRAGMA lasts for its call only.
     expect(await value("api", { kind: "first", sql: "PRAGMA foreign_keys", column: "foreign_keys" })).toBe(1);
     await value("api", { kind: "run", sql: "PRAGMA foreign_keys = OFF" });
@@ -437,14 +447,26 @@ describe("a runaway query", () => {
       kind: "first",
       sql: "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r",
     });
+    // The server's main thread (this process) is not held up: its timers keep firing on time.
+    let lag = 0;
+    let tick = Date.now();
+    const ticker = setInterval(() => {
+      lag = Math.max(lag, Date.now() - tick - 20);
+      tick = Date.now();
+    }, 20);
     await new Promise((done) => setTimeout(done, 200));
-    // The server's main thread and the other database are not held up.
-    for (let index = 0; index < 5; index += 1) {
-      const asked = Date.now();
+    // Nor is another database: its first call may start a second SQL process, the others find it running.
+    const asked = Date.now();
+    await value("runaway", { kind: "run", sql: "INSERT INTO t DEFAULT VALUES" }, "OTHER");
+    expect(Date.now() - asked).toBeLessThan(1500);
+    for (let index = 0; index < 4; index += 1) {
+      const again = Date.now();
       await value("runaway", { kind: "run", sql: "INSERT INTO t DEFAULT VALUES" }, "OTHER");
-      expect(Date.now() - asked).toBeLessThan(500);
+      expect(Date.now() - again).toBeLessThan(500);
     }
     expect(Date.now() - started).toBeLessThan(TIME_LIMIT_MS);
+    clearInterval(ticker);
+    expect(lag).toBeLessThan(500);
     expect(await spinning).toEqual({
       error: `D1_ERROR: The query ran longer than the time limit of ${TIME_LIMIT_MS} ms and was stopped: SQLITE_INTERRUPT`,
     });
@@ -453,6 +475,23 @@ describe("a runaway query", () => {
     expect(
       await value("runaway", { kind: "first", sql: "SELECT count(*) AS n FROM t", column: "n" }, "OTHER"),
     ).toBe(5);
+  }, 30_000);
+
+  it("stopped inside a batch, it leaves nothing of the batch behind", async () => {
+    await value("runaway", { kind: "exec", sql: "CREATE TABLE kept (v TEXT)" });
+    const answer = await one("runaway", {
+      kind: "batch",
+      statements: [
+        { sql: "INSERT INTO kept VALUES ('lost')" },
+        { sql: "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r" },
+      ],
+    });
+    expect(answer.error).toMatch(/time limit/);
+    expect(
+      await value("runaway", { kind: "first", sql: "SELECT count(*) AS n FROM kept", column: "n" }),
+    ).toBe(0);
+    await value("runaway", { kind: "run", sql: "INSERT INTO kept VALUES ('written')" });
+    expect(await value("runaway", { kind: "raw", sql: "SELECT v FROM kept" })).toEqual([["written"]]);
   }, 30_000);
 
   it("a huge cross join is stopped the same way", async () => {
