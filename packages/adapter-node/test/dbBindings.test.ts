@@ -15,6 +15,7 @@ import {
   d1Messages,
   databaseFile,
   GRANT_HEADER,
+  MAX_RESULT_BYTES,
   makeDbGateway,
   makeFsGateway,
   makeGrantSigner,
@@ -392,6 +393,16 @@ describe("D1 API through workerd's binding", () => {
     })) as Array<string | null>;
     expect(resumed[0]).toBe(latest);
     expect(resumed[1]!.localeCompare(latest)).toBeGreaterThan(0);
+  });
+
+  it("refuses results larger than 64 MiB instead of running the server out of memory", async () => {
+    expect(
+      await one("api", {
+        kind: "all",
+        sql: "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 40) SELECT randomblob(2000000) FROM r",
+      }),
+    ).toEqual({ error: `D1_ERROR: ${d1Messages.resultTooLarge(MAX_RESULT_BYTES)}` });
+    expect(await value("api", { kind: "first", sql: "SELECT 1 AS fine", column: "fine" })).toBe(1);
   });
 
   it("dump() answers the database file", async () => {

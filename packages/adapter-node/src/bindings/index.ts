@@ -1,5 +1,5 @@
 /** The bindings host and its storage gateways (KV, object storage, SQL databases), for the workerd runtime. */
-export { D1_SQLITE_LIMITS, d1Messages, MAX_RESULT_BYTES } from "./db/d1Database.js";
+export { D1_SQLITE_LIMITS, d1Messages, MAX_DUMP_BYTES, MAX_RESULT_BYTES } from "./db/d1Database.js";
 export {
   BOOKMARK_HEADER,
   type DbGatewayOptions,

@@ -3,6 +3,7 @@
  * exec) runs in one transaction and answers D1's JSON, with D1's refusals, limits and error texts. It runs
  * inside a SQL process (see sqlExecutorProcess.ts), never on the server's main thread, so it may block.
  */
+import { Buffer } from "node:buffer";
 import { constants, type DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { openSqliteFile } from "../sqliteFiles.js";
 import { type SqlStatement, splitSql } from "./sqlText.js";
@@ -43,6 +44,8 @@ export const d1Messages = {
   unsupportedValue: (value: unknown) => `Type '${typeof value}' not supported for value '${String(value)}'`,
   resultTooLarge: (limit: number) =>
     `Query result exceeds ${limit / 1024 / 1024} MB; select fewer rows or columns: SQLITE_TOOBIG`,
+  dumpTooLarge: (size: number) =>
+    `The database has ${size} bytes; dump() answers databases up to ${MAX_DUMP_BYTES / 1024 / 1024} MiB.`,
 } as const;
 
 /** The limits a Durable Object's SQLite runs with, which D1 inherits (lengths in bytes). */
@@ -60,8 +63,11 @@ export const D1_SQLITE_LIMITS = {
   triggerDepth: 10,
 } as const;
 
-/** Rows a call may answer, summed over its statements (strings and blobs by length, other cells 8 bytes). */
+/** The rows a call may answer, as JSON text (a blob's bytes take about 4 characters each). */
 export const MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+/** `dump()` copies the whole file through memory, so it is refused for larger databases. */
+export const MAX_DUMP_BYTES = 256 * 1024 * 1024;
 
 /** A refusal of ours; its message is the whole error text. */
 class D1Refusal extends Error {}
@@ -218,15 +224,43 @@ const toSqlite = (value: unknown): SQLInputValue => {
   throw new D1Refusal(d1Messages.unsupportedValue(value));
 };
 
-/** A cell as JSON carries it: integers as numbers, blobs as arrays of bytes. */
-const fromSqlite = (cell: unknown): unknown => {
-  if (typeof cell === "bigint") return Number(cell);
-  if (cell instanceof Uint8Array) return Array.from(cell);
-  return cell;
+/** `[1,2,255]` for a blob, written digit by digit (about ten times faster than `Uint8Array.join`). */
+const blobJson = (bytes: Uint8Array): string => {
+  const out = Buffer.allocUnsafe(bytes.length * 4 + 2);
+  let at = 0;
+  out[at++] = 0x5b;
+  for (let index = 0; index < bytes.length; index += 1) {
+    if (index > 0) out[at++] = 0x2c;
+    let byte = bytes[index]!;
+    if (byte >= 100) {
+      out[at++] = 48 + ((byte / 100) | 0);
+      byte %= 100;
+      out[at++] = 48 + ((byte / 10) | 0);
+    } else if (byte >= 10) {
+      out[at++] = 48 + ((byte / 10) | 0);
+    }
+    out[at++] = 48 + (byte % 10);
+  }
+  out[at++] = 0x5d;
+  return out.toString("latin1", 0, at);
 };
 
-const cellBytes = (cell: unknown): number =>
-  typeof cell === "string" ? cell.length : cell instanceof Uint8Array ? cell.length : 8;
+/**
+ * A cell as JSON text: integers as numbers (the nearest one beyond 2^53), blobs as arrays of bytes. Rows are
+ * written as text at once, so a blob never becomes an array of JavaScript numbers (8 bytes per byte).
+ */
+const cellJson = (cell: unknown): string => {
+  if (typeof cell === "bigint") return String(Number(cell));
+  if (cell instanceof Uint8Array) return blobJson(cell);
+  return JSON.stringify(cell) ?? "null";
+};
+
+/** One row as a JSON array, or as an object keyed by column (a repeated name keeps its last value). */
+const rowJson = (row: ReadonlyArray<unknown>, keys: ReadonlyArray<string> | undefined): string => {
+  const cells = row.map(cellJson);
+  if (keys === undefined) return `[${cells.join(",")}]`;
+  return `{${cells.map((cell, index) => `${keys[index]}:${cell}`).join(",")}}`;
+};
 
 /** node:sqlite binds named parameters from one object and the others by position, in index order. */
 const argumentsFor = (statement: SqlStatement, values: ReadonlyArray<SQLInputValue>): unknown[] => {
@@ -393,7 +427,12 @@ export const openD1Database = (file: string): D1Database => {
 
   let resultBytes = 0;
 
-  const runStatement = (text: string, args: ReadonlyArray<unknown>) => {
+  /** Runs one statement; its rows are rendered only when they are answered (`render`). */
+  const runStatement = (
+    text: string,
+    args: ReadonlyArray<unknown>,
+    render: "rows" | "objects" | undefined,
+  ) => {
     const prepared = preparedFor(text);
     if (prepared.settings) settingsChanged = true;
     const [changesBefore] = countersNow();
@@ -401,14 +440,19 @@ export const openD1Database = (file: string): D1Database => {
     const sizeBefore = prepared.schema ? sizeNow() : 0;
     const started = performance.now();
     const columns = prepared.statement.columns().map((column) => column.name);
-    const rows: unknown[][] = [];
+    const rows: string[] = [];
+    let rowCount = 0;
     if (columns.length === 0) {
       prepared.statement.run(...(args as SQLInputValue[]));
     } else {
+      const keys = render === "objects" ? columns.map((column) => JSON.stringify(column)) : undefined;
       for (const row of prepared.statement.iterate(...(args as SQLInputValue[])) as Iterable<unknown[]>) {
-        for (const cell of row) resultBytes += cellBytes(cell);
+        rowCount += 1;
+        if (render === undefined) continue;
+        const json = rowJson(row, keys);
+        resultBytes += json.length + 1;
         if (resultBytes > MAX_RESULT_BYTES) throw new D1Refusal(d1Messages.resultTooLarge(MAX_RESULT_BYTES));
-        rows.push(row.map(fromSqlite));
+        rows.push(json);
       }
     }
     const duration = performance.now() - started;
@@ -425,7 +469,7 @@ export const openD1Database = (file: string): D1Database => {
       sizeAfter,
       // node:sqlite has no per-statement row counters: a statement reads at least the rows it returns
       // and the rows it changes, and writes the rows it changes (triggers and cascades included).
-      rowsRead: Math.max(rows.length, changes),
+      rowsRead: Math.max(rowCount, changes),
       rowsWritten: changes,
     };
     return { columns, rows, meta };
@@ -442,10 +486,14 @@ export const openD1Database = (file: string): D1Database => {
       rowsWritten: 0,
     };
     let columns: string[] = [];
-    let rows: unknown[][] = [];
+    let rows: string[] = [];
     query.statements.forEach((statement, index) => {
       const last = index === query.statements.length - 1;
-      const result = runStatement(statement.text, last ? query.args : []);
+      const result = runStatement(
+        statement.text,
+        last ? query.args : [],
+        last ? (rowsAndColumns ? "rows" : "objects") : undefined,
+      );
       const { meta } = result;
       usage.push({ write: meta.changed, rowsRead: meta.rowsRead, rowsWritten: meta.rowsWritten });
       total.duration += meta.duration;
@@ -457,25 +505,22 @@ export const openD1Database = (file: string): D1Database => {
       total.rowsWritten += meta.rowsWritten;
       if (last) ({ columns, rows } = result);
     });
-    return {
-      success: true,
-      results: rowsAndColumns
-        ? { columns, rows }
-        : rows.map((row) => Object.fromEntries(columns.map((column, index) => [column, row[index]]))),
-      meta: {
-        served_by: "w7s-node",
-        served_by_primary: true,
-        timings: { sql_duration_ms: total.duration },
-        duration: total.duration,
-        changes: total.changes,
-        last_row_id: total.lastRowId,
-        changed_db: total.changed,
-        size_after: total.sizeAfter,
-        rows_read: total.rowsRead,
-        rows_written: total.rowsWritten,
-        total_attempts: 1,
-      },
-    };
+    const rowsJson = `[${rows.join(",")}]`;
+    const results = rowsAndColumns ? `{"columns":${JSON.stringify(columns)},"rows":${rowsJson}}` : rowsJson;
+    const meta = JSON.stringify({
+      served_by: "w7s-node",
+      served_by_primary: true,
+      timings: { sql_duration_ms: total.duration },
+      duration: total.duration,
+      changes: total.changes,
+      last_row_id: total.lastRowId,
+      changed_db: total.changed,
+      size_after: total.sizeAfter,
+      rows_read: total.rowsRead,
+      rows_written: total.rowsWritten,
+      total_attempts: 1,
+    });
+    return `{"success":true,"results":${results},"meta":${meta}}`;
   };
 
   const call = (body: string, rowsAndColumns: boolean): D1Answer => {
@@ -489,7 +534,7 @@ export const openD1Database = (file: string): D1Database => {
       try {
         const results = plan.map((query) => runQuery(query, rowsAndColumns, usage));
         if (several) internal(() => sqlite.exec("commit"));
-        return { body: JSON.stringify(results), usage };
+        return { body: `[${results.join(",")}]`, usage };
       } catch (error) {
         if (sqlite.isTransaction) internal(() => sqlite.exec("rollback"));
         throw error;
@@ -513,7 +558,11 @@ export const openD1Database = (file: string): D1Database => {
 
   return {
     call,
-    dump: () => internal(() => sqlite.serialize()),
+    dump: () => {
+      const size = sizeNow();
+      if (size > MAX_DUMP_BYTES) throw new D1Refusal(d1Messages.dumpTooLarge(size));
+      return internal(() => sqlite.serialize());
+    },
     close: () => {
       if (sqlite.isOpen) sqlite.close();
     },
