@@ -250,9 +250,16 @@ const blobJson = (bytes: Uint8Array): string => {
  * written as text at once, so a blob never becomes an array of JavaScript numbers (8 bytes per byte).
  */
 const cellJson = (cell: unknown): string => {
-  if (typeof cell === "bigint") return String(Number(cell));
-  if (cell instanceof Uint8Array) return blobJson(cell);
-  return JSON.stringify(cell) ?? "null";
+  switch (typeof cell) {
+    case "string":
+      return JSON.stringify(cell);
+    case "bigint":
+      return String(Number(cell));
+    case "number":
+      return Number.isFinite(cell) ? String(cell) : "null";
+    default:
+      return cell instanceof Uint8Array ? blobJson(cell) : "null";
+  }
 };
 
 /** One row as a JSON array, or as an object keyed by column (a repeated name keeps its last value). */
