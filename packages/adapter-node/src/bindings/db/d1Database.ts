@@ -43,7 +43,7 @@ export const d1Messages = {
   badBody: "The request body must be JSON: a query {sql, params} or an array of them.",
   unsupportedValue: (value: unknown) => `Type '${typeof value}' not supported for value '${String(value)}'`,
   resultTooLarge: (limit: number) =>
-    `Query result exceeds ${limit / 1024 / 1024} MB; select fewer rows or columns: SQLITE_TOOBIG`,
+    `Query result exceeds ${limit / 1024 / 1024} MiB; select fewer rows or columns: SQLITE_TOOBIG`,
   dumpTooLarge: (size: number) =>
     `The database has ${size} bytes; dump() answers databases up to ${MAX_DUMP_BYTES / 1024 / 1024} MiB.`,
 } as const;
