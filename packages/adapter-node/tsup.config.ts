@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The SQL processes run their own module, found next to the bundle (see src/bindings/db/sqlExecutors.ts).
+  entry: { index: "src/index.ts", sqlExecutorProcess: "src/bindings/db/sqlExecutorProcess.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,

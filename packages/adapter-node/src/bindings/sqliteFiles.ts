@@ -21,13 +21,22 @@ export interface ResourceDatabases {
   readonly close: () => void;
 }
 
+/**
+ * Opens (creating it and its folder if needed) one resource file with the settings every opener of it shares:
+ * the server's KV and SQL gateways, deploy-time migrations and other servers on the same data directory.
+ */
+export const openSqliteFile = (file: string): DatabaseSync => {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const sqlite = new DatabaseSync(file);
+  sqlite.exec("pragma journal_mode = wal; pragma busy_timeout = 5000; pragma synchronous = normal;");
+  return sqlite;
+};
+
 export const openResourceDatabase = (
   file: string,
   setup: (sqlite: DatabaseSync) => void,
 ): ResourceDatabase => {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const sqlite = new DatabaseSync(file);
-  sqlite.exec("pragma journal_mode = wal; pragma busy_timeout = 5000; pragma synchronous = normal;");
+  const sqlite = openSqliteFile(file);
   setup(sqlite);
   const statements = new Map<string, StatementSync>();
   return {

@@ -41,6 +41,10 @@ export interface BackendRuntimeOptions {
   readonly usage?: UsageSink;
   /** The clock storage expiry reads (tests move it). */
   readonly now?: () => number;
+  /** How long one SQL database call may run before its process is stopped (default 30 s). */
+  readonly databaseTimeLimitMs?: number;
+  /** At most this many SQL processes run database calls (default 4). */
+  readonly databaseProcesses?: number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -136,7 +140,11 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       ...(options.now === undefined ? {} : { now: options.now }),
     }),
     fs: makeFsGateway({ dataDir: options.dataDir }),
-    db: makeDbGateway({ dataDir: options.dataDir }),
+    db: makeDbGateway({
+      dataDir: options.dataDir,
+      ...(options.databaseTimeLimitMs === undefined ? {} : { timeLimitMs: options.databaseTimeLimitMs }),
+      ...(options.databaseProcesses === undefined ? {} : { processes: options.databaseProcesses }),
+    }),
   };
   const bindingsHost = (): Promise<BindingsHost> => {
     host ??= startBindingsHost({
