@@ -16,6 +16,8 @@ export interface ServerSettings {
   readonly oidcJwksUrl: string | undefined;
   readonly requestTimeoutMs: number;
   readonly memoryLimitMb: number;
+  /** Time one SQL database call of an app may run before it is stopped. */
+  readonly databaseTimeLimitMs: number;
   readonly limitExemptOwners: readonly string[];
   /** Postgres bindings apps may name in `bindings.hyperdrive`: id -> `postgres://` connection string. */
   readonly hyperdrive: Readonly<Record<string, string>>;
@@ -105,6 +107,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "heap limit per backend in MiB (256)",
   },
   {
+    key: "databaseTimeLimitMs",
+    flag: "--database-time-limit-ms",
+    env: "W7S_DATABASE_TIME_LIMIT_MS",
+    kind: "number",
+    help: "time one SQL database (bindings.db) call may run (30000)",
+  },
+  {
     key: "limitExemptOwners",
     flag: "--limit-exempt-owners",
     env: "W7S_LIMIT_EXEMPT_ORGS",
@@ -133,6 +142,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   oidcJwksUrl: undefined,
   requestTimeoutMs: 30_000,
   memoryLimitMb: 256,
+  databaseTimeLimitMs: 30_000,
   limitExemptOwners: [],
   hyperdrive: {},
 };

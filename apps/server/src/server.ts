@@ -35,6 +35,7 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
       runtime: {
         requestTimeoutMs: settings.requestTimeoutMs,
         memoryLimitMb: settings.memoryLimitMb,
+        databaseTimeLimitMs: settings.databaseTimeLimitMs,
         hyperdrive: settings.hyperdrive,
       },
     }),

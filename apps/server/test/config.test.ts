@@ -96,3 +96,36 @@ describe("w7s-server settings", () => {
     expect(() => resolveSettings({ argv: ["--port"], env: {} })).toThrow("--port needs a value.");
   });
 });
+
+describe("Postgres bindings setting", () => {
+  it("reads id=url pairs from repeated flags, the environment (pairs or JSON) and the file", () => {
+    const flags = resolveSettings({
+      argv: ["--hyperdrive", "main=postgres://a:b@db:5432/app", "--hyperdrive=other=postgresql://h/x"],
+      env: {},
+    });
+    expect(flags.settings.hyperdrive).toEqual({
+      main: "postgres://a:b@db:5432/app",
+      other: "postgresql://h/x",
+    });
+    expect(
+      resolveSettings({ argv: [], env: { W7S_HYPERDRIVE: "a=postgres://h1/a, b=postgres://h2/b" } }).settings
+        .hyperdrive,
+    ).toEqual({ a: "postgres://h1/a", b: "postgres://h2/b" });
+    expect(
+      resolveSettings({ argv: [], env: { W7S_HYPERDRIVE: '{"a":"postgres://h1/a"}' } }).settings.hyperdrive,
+    ).toEqual({ a: "postgres://h1/a" });
+    expect(
+      resolveSettings({ argv: [], env: {}, file: { hyperdrive: { a: "postgres://h1/a" } } }).settings
+        .hyperdrive,
+    ).toEqual({ a: "postgres://h1/a" });
+  });
+
+  it("names the flag at fault for a value that is not a postgres URL", () => {
+    expect(() => resolveSettings({ argv: ["--hyperdrive", "main=mysql://h/db"], env: {} })).toThrow(
+      "--hyperdrive: main must be a postgres:// connection string with a host.",
+    );
+    expect(() => resolveSettings({ argv: ["--hyperdrive", "postgres://h/db"], env: {} })).toThrow(
+      '--hyperdrive: expected <id>=<postgres url>, got "postgres://h/db".',
+    );
+  });
+});
