@@ -250,7 +250,7 @@ export {
   PLATFORM_HEADER_PREFIX,
 } from "./routing/backendDispatch.js";
 export { stripBaseDomainCookies } from "./routing/cookiePolicy.js";
-export { decideRoute, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
+export { decideRoute, decideRouteSync, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
 export {
   deployTargetPage,
   deployTargetResponse,
@@ -274,11 +274,13 @@ export {
   type BackendDecision,
   type BackendDispatch,
   type BackendNotFoundDecision,
+  type Cached,
   type CustomDomainRoute,
   type DeployTarget,
   type DeployTargetDecision,
   type DeployTargetPage,
   type HeaderLookup,
+  NotCached,
   type NotConnectedDecision,
   type NotConnectedReason,
   type PlatformDecision,
@@ -300,6 +302,7 @@ export {
   type StaticFileInfo,
   type SuspendedDecision,
   type SuspensionView,
+  type SyncRouteLookups,
   type UseBackendResponseDecision,
 } from "./routing/routeModel.js";
 export {
