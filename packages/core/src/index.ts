@@ -143,11 +143,32 @@ export {
   Unauthorized,
   UnsupportedMediaType,
 } from "./errors/httpErrors.js";
+export {
+  answerAppRequestSync,
+  type SyncAnswer,
+  type SyncAppAnswer,
+  type SyncAppLookups,
+  type SyncBackendCall,
+} from "./http/answerAppRequestSync.js";
 // http
 export { type EffectRunner, type HttpAppOptions, makeHttpApp, type PlatformServices } from "./http/app.js";
 export {
-  type AppRequestServices,
+  type AppAnswer,
+  applyResponseRules,
   appRequestMessages,
+  finalizeAnswer,
+  type ResponseHeaderBag,
+  routableDeployment,
+  runtimeFailureAnswer,
+  STATIC_CACHE_HEADER,
+  type StaticObjectRead,
+  staticFileAnswer,
+  staticObjectRead,
+  textAnswer,
+} from "./http/appAnswers.js";
+export {
+  type AppRequestServices,
+  appKeyOf,
   finalizeResponse,
   handleAppRequest,
   type ManifestCache,
