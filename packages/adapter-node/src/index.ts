@@ -2,6 +2,6 @@
 export * from "./assets/index.js";
 export * from "./auth/index.js";
 export { idsLayer } from "./ids.js";
-export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
+export { type NodePlatformOptions, type NodePlatformServices, nodePlatformLayer } from "./platform.js";
 export * from "./runtime/index.js";
 export * from "./store/index.js";
