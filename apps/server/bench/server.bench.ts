@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { strToU8, zipSync } from "fflate";
-import { loadGenerator, runLoad } from "./load.ts";
+import { type LoadResult, loadGenerator, runLoad } from "./load.ts";
 
 const cli = resolve(import.meta.dirname, "../dist/cli.js");
 const workerd = (
@@ -100,13 +100,43 @@ const firstOk = async (port: number, path: string, started: number) => {
   }
 };
 
+/** Rounds per comparison: the two sides take turns, so a burst of load from elsewhere hits both. */
+const ROUNDS = 5;
+const ROUND_MS = 2000;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+type Target = Parameters<typeof runLoad>[0];
+
+/** Medians of `ROUNDS` alternating runs against ours and the baseline. */
+const compare = async (ours: Target, baseline: Target) => {
+  const results: { ours: LoadResult[]; baseline: LoadResult[] } = { ours: [], baseline: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = round % 2 === 0 ? (["ours", "baseline"] as const) : (["baseline", "ours"] as const);
+    for (const side of order) {
+      results[side].push(await runLoad({ ...(side === "ours" ? ours : baseline), durationMs: ROUND_MS }));
+    }
+  }
+  const summary = (runs: LoadResult[]) => ({
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    p50Ms: median(runs.map((run) => run.p50Ms)),
+    failures: runs.reduce((sum, run) => sum + run.failures, 0),
+  });
+  return { ours: summary(results.ours), baseline: summary(results.baseline) };
+};
+
 const line = (label: string, ours: number, baseline: number, unit: string, goal: string) =>
   console.log(
     `${label.padEnd(44)} ours ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`,
   );
 
 const port = await startServer();
-console.log(`W7S server benchmarks, load from ${loadGenerator}; the ratios are what count\n`);
+console.log(
+  `W7S server benchmarks. Load: ${loadGenerator}; throughput and p50 are medians of ${ROUNDS} alternating ${ROUND_MS / 1000} s rounds per side. The ratios are what count.\n`,
+);
 
 // 1. Backend throughput.
 await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
@@ -123,8 +153,12 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
 children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
 await waitFor(`http://127.0.0.1:${barePort}/`);
 await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
-const throughServer = await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost" });
-const bare = await runLoad({ port: barePort, path: "/" });
+const backendRuns = await compare(
+  { port, path: "/hello/", host: "bench.w7s.localhost" },
+  { port: barePort, path: "/" },
+);
+const throughServer = backendRuns.ours;
+const bare = backendRuns.baseline;
 line(
   "hello-world backend, requests/s",
   throughServer.requestsPerSecond,
@@ -133,6 +167,9 @@ line(
   "goal >= 0.6x",
 );
 line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
+if (throughServer.failures + bare.failures > 0) {
+  console.log(`  non-2xx/3xx answers: ours ${throughServer.failures}, bare ${bare.failures}`);
+}
 
 // 2. Static file.
 const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
@@ -151,18 +188,24 @@ if (nginx) {
   writeFileSync(join(root, "html", "index.html"), page);
   writeFileSync(
     join(root, "nginx.conf"),
-    `daemon off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
+    `daemon off; master_process off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
 events { worker_connections 1024; }
 http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html; } }
 `,
   );
   children.push(spawn(nginx, ["-p", root, "-c", join(root, "nginx.conf")], { stdio: "ignore" }));
   await waitFor(`http://127.0.0.1:${nginxPort}/`);
-  const ours = await runLoad({ port, path: "/site/", host: "bench.w7s.localhost" });
-  const theirs = await runLoad({ port: nginxPort, path: "/" });
+  await runLoad({ port, path: "/site/", host: "bench.w7s.localhost", durationMs: 500 });
+  const { ours, baseline: theirs } = await compare(
+    { port, path: "/site/", host: "bench.w7s.localhost" },
+    { port: nginxPort, path: "/" },
+  );
   line("static file, requests/s", ours.requestsPerSecond, theirs.requestsPerSecond, "req/s", "goal >= 0.5x");
+  line("static file, p50 latency", ours.p50Ms, theirs.p50Ms, "ms   ", "reported");
+  if (ours.failures + theirs.failures > 0)
+    console.log(`  non-2xx/3xx answers: ours ${ours.failures}, nginx ${theirs.failures}`);
 } else {
-  console.log("static file vs nginx: skipped (no nginx; `apt-get install nginx-light` to run it)");
+  console.log("static file vs nginx: skipped, no nginx here (`apt-get install nginx-light` to run it)");
 }
 
 // 3. Deploy to first 200.

@@ -7,7 +7,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BackendStreams, CachedAssets, CachedDeployments } from "@w7s/adapter-node";
 import {
-  answerAppRequestSync,
   applyResponseRules,
   appRequestMessages,
   backendRequestHeaders,
@@ -20,8 +19,9 @@ import {
   type SyncBackendCall,
   textAnswer,
 } from "@w7s/core";
+import { makeAnswerMemo } from "./answerMemo.js";
 import { headerPairs, plainRouteRequest, rawHeaderValue } from "./nodeRequest.js";
-import { writeAnswer, writeBackendResponse } from "./nodeResponse.js";
+import { prepareAnswer, writeAnswer, writeBackendResponse, writePrepared } from "./nodeResponse.js";
 
 export interface FastPathOptions {
   readonly config: PlatformConfig;
@@ -42,6 +42,11 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     manifest: (key) => options.manifests.get(key) ?? NotCached,
     object: options.assets.object,
   };
+  const memo = makeAnswerMemo({
+    config,
+    prepare: (answer) => (answer._tag === "Answer" ? prepareAnswer(answer.answer) : undefined),
+    weigh: (prepared) => prepared?.weight ?? 0,
+  });
 
   const callBackend = (request: IncomingMessage, response: ServerResponse, call: SyncBackendCall) => {
     const { dispatch, served } = call.decision;
@@ -85,10 +90,10 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
   const serve: FastPath = (request, response) => {
     const routeRequest = plainRouteRequest(request);
     if (routeRequest === undefined) return false;
-    const answer = answerAppRequestSync(routeRequest, config, lookups);
-    if (answer === undefined) return false;
-    if (answer._tag === "Answer") writeAnswer(response, answer.answer);
-    else callBackend(request, response, answer);
+    const known = memo.answer(routeRequest, lookups);
+    if (known === undefined) return false;
+    if (known.extra !== undefined) writePrepared(response, known.extra);
+    else if (known.answer._tag === "Backend") callBackend(request, response, known.answer);
     return true;
   };
   // A failure before anything was written leaves the request to the HTTP app, which reports it properly.

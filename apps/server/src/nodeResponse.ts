@@ -30,21 +30,53 @@ const outgoingHeaders = (
   return { headers, hasContentLength };
 };
 
+/** An answer in the form `writeHead` takes, computed once and written any number of times. */
+export interface PreparedAnswer {
+  readonly status: number;
+  readonly headers: OutgoingHttpHeaders;
+  /**
+   * Small bodies are kept as latin1 strings (one character per byte): Node then sends headers and body in
+   * one write instead of a two-buffer writev, measurably cheaper per response. Larger ones stay bytes.
+   */
+  readonly body: string | Uint8Array | null;
+  /** Bytes held beyond the stores' own caches, for bounding a memo of prepared answers. */
+  readonly weight: number;
+}
+
+const LATIN1_BODY_BYTES = 16 * 1024;
+
 /** An answer of the core: its status, its headers (names as a Web `Headers` holds them) and its body. */
-export const writeAnswer = (response: ServerResponse, answer: AppAnswer): void => {
+export const prepareAnswer = (answer: AppAnswer): PreparedAnswer => {
   const pairs = Object.entries(answer.headers).map(([name, value]): [string, string] => [
     name.toLowerCase(),
     value,
   ]);
   const { headers, hasContentLength } = outgoingHeaders(pairs.sort(byName), answer.body !== null);
-  const body = answer.body;
-  if (body !== null && !hasContentLength) {
-    headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-  }
-  response.writeHead(answer.status, headers);
-  if (body === null) response.end();
-  else response.end(body);
+  const bytes =
+    answer.body === null
+      ? null
+      : typeof answer.body === "string"
+        ? Buffer.from(answer.body)
+        : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
+  if (bytes !== null && !hasContentLength) headers["Content-Length"] = bytes.byteLength;
+  const small = bytes !== null && bytes.byteLength <= LATIN1_BODY_BYTES;
+  return {
+    status: answer.status,
+    headers,
+    body: small ? bytes.toString("latin1") : bytes,
+    weight: small ? bytes.byteLength : 0,
+  };
 };
+
+export const writePrepared = (response: ServerResponse, answer: PreparedAnswer): void => {
+  response.writeHead(answer.status, answer.headers);
+  if (answer.body === null) response.end();
+  else if (typeof answer.body === "string") response.end(answer.body, "latin1");
+  else response.end(answer.body);
+};
+
+export const writeAnswer = (response: ServerResponse, answer: AppAnswer): void =>
+  writePrepared(response, prepareAnswer(answer));
 
 /** Bodies up to this size with a known length are read whole and written in one go, as the slow path does. */
 const WHOLE_BODY_BYTES = 64 * 1024;
