@@ -174,6 +174,20 @@ describe("D.2 / D.3 / D.4 the fast path answers byte for byte as the HTTP app do
     20_000,
   );
 
+  it("serves a redeploy at once: remembered answers of the old deployment are not reused", async () => {
+    const path = "/site/assets/app.js";
+    const conditional = { "if-none-match": etag(APP_JS) };
+    expect((await send(fast, HOST, path, "GET", conditional)).status).toBe(304);
+    const next = `console.log("v2");`;
+    await deploy(fast, "site", { "dist/index.html": INDEX, "dist/assets/app.js": next });
+    await send(fast, HOST, path, "GET", {}); // the new manifest and file are read into memory
+    const before = fast.answered().fastPath;
+    expect((await send(fast, HOST, path, "GET", conditional)).status).toBe(200);
+    expect((await send(fast, HOST, path, "GET", {})).body).toBe(next);
+    expect((await send(fast, HOST, "/site/docs/", "GET", {})).body).toBe(INDEX); // no docs/ any more: the SPA index
+    expect(fast.answered().fastPath - before).toBe(3);
+  });
+
   it("leaves requests with a body to the HTTP app", async () => {
     const before = fast.answered();
     const answer = await send(fast, HOST, "/spa/api", "POST", {});
