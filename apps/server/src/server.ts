@@ -2,7 +2,7 @@
  * Starts the self-host server: the Node Layers, the shared Hono app, and an HTTP listener that tries the
  * fast path (answers from memory, written straight to Node's response) before handing a request to the app.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { getRequestListener } from "@hono/node-server";
@@ -69,14 +69,19 @@ export const startServer = async (
   );
 
   const server = await new Promise<Server>((resolveListening, reject) => {
-    const listening = createServer((request, response) => {
+    const track = (response: ServerResponse) => {
       inFlight += 1;
       response.once("close", finished);
+    };
+    const listening = createServer((request, response) => {
       if (fastPath?.(request, response) === true) {
         answered.fastPath += 1;
+        // Most fast-path answers are written before this returns; only backend calls are still in flight.
+        if (!response.writableEnded) track(response);
         return;
       }
       answered.httpApp += 1;
+      track(response);
       void appListener(request, response);
     });
     listening.once("error", reject);
