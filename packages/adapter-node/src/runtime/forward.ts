@@ -78,10 +78,13 @@ export const forwardIncoming = (
         path: request.path,
         method: request.method,
         headers: request.headers,
-        signal,
       },
       resolve,
     );
     outgoing.on("error", reject);
+    // Listening is far cheaper per request than handing `signal` to `http.request`, which also watches the
+    // stream's end; the effect is the same: an abort destroys the request (and a response being read).
+    if (signal.aborted) outgoing.destroy(signal.reason as Error);
+    else signal.addEventListener("abort", () => outgoing.destroy(signal.reason as Error), { once: true });
     outgoing.end();
   });
