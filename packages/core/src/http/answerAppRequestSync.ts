@@ -80,7 +80,8 @@ export const answerAppRequestSync = (
       if (manifest === NotCached) return NotCached;
       return routableDeployment(current.record, manifest);
     },
-    // As in handleAppRequest: no custom domains or suspensions yet.
+    // As in handleAppRequest: no custom domains or suspensions yet. When handleAppRequest reads them (or
+    // accounts answers, D.8), this must do the same, or the fast path would serve what the app refuses.
     customDomain: noLookup,
     suspension: noLookup,
     nowMs: () => Date.now(),

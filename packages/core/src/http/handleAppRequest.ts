@@ -120,6 +120,8 @@ export const handleAppRequest = (
             staticTarget === undefined ? undefined : yield* loadManifest(staticTarget.manifestKey);
           return routableDeployment(record, manifest);
         }).pipe(Effect.orDie),
+      // answerAppRequestSync mirrors these two (and everything this handler does after answering, such as
+      // accounting): when they start reading storage, give SyncAppLookups the same lookups.
       customDomain: () => Effect.succeed(undefined),
       suspension: () => Effect.succeed(undefined),
     };
