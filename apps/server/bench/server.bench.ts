@@ -49,15 +49,20 @@ const waitFor = async (url: string, init: RequestInit = {}) => {
 const startServer = async () => {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "w7s-bench-"));
-  children.push(
-    spawn(
-      process.execPath,
-      [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    ),
+  const server = spawn(
+    process.execPath,
+    [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN],
+    { stdio: ["ignore", "ignore", "inherit"] },
   );
+  children.push(server);
   await waitFor(`http://127.0.0.1:${port}/health`);
-  return port;
+  // SIGTERM lets the server stop its workerd processes; a SIGKILL at exit would leave them running.
+  const stop = () =>
+    new Promise<void>((done) => {
+      server.once("exit", () => done());
+      server.kill("SIGTERM");
+    });
+  return { port, stop };
 };
 
 /** fetch, tried once more when a pooled connection turns out to have been closed while the load ran. */
@@ -160,7 +165,7 @@ const line = (label: string, ours: number, baseline: number, unit: string, goal:
     `${label.padEnd(44)} ${who} ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`,
   );
 
-const port = await startServer();
+const { port, stop: stopServer } = await startServer();
 console.log(
   `W7S server benchmarks. Load: ${loadGenerator}; throughput and p50 are medians of ${ROUNDS} rounds of ${ROUND_MS / 1000} s per target, the targets taking turns. The ratios are what count.\n`,
 );
@@ -277,4 +282,5 @@ const unzipMs = performance.now() - unzipStarted;
 rmSync(baselineDir, { recursive: true, force: true });
 line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
 line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
+await stopServer();
 process.exit(0);
