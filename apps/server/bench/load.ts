@@ -20,8 +20,11 @@ const wrkPath = (() => {
   }
 })();
 
-/** Which generator `runLoad` uses. */
-export const loadGenerator = wrkPath === undefined ? "in-process clients" : "wrk";
+/** Which generator `runLoad` uses, as the benchmarks report it. */
+export const loadGenerator =
+  wrkPath === undefined
+    ? "16 keep-alive clients in this process (no wrk here; `apt-get install wrk` for a separate generator)"
+    : "wrk, 1 thread, 16 connections";
 
 const milliseconds = (text: string | undefined): number => {
   const match = /([\d.]+)(us|ms|s)/.exec(text ?? "");

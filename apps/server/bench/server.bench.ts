@@ -1,7 +1,9 @@
 /**
  * `pnpm bench` for the self-host server, every number a ratio against a baseline measured in the same run:
- *   1. a hello-world backend through the server vs the same module in a bare workerd process;
- *   2. a static file through the server vs nginx serving the same file (skipped without nginx);
+ *   1. a hello-world backend through the server vs the same module in a bare workerd process (and, for
+ *      reference, a plain node:http proxy to that process);
+ *   2. a static file through the server vs nginx serving the same file (skipped without nginx), and plain
+ *      node:http serving the same bytes;
  *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -11,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { strToU8, zipSync } from "fflate";
-import { loadGenerator, runLoad } from "./load.ts";
+import { type LoadResult, loadGenerator, runLoad } from "./load.ts";
 
 const cli = resolve(import.meta.dirname, "../dist/cli.js");
 const workerd = (
@@ -47,15 +49,20 @@ const waitFor = async (url: string, init: RequestInit = {}) => {
 const startServer = async () => {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "w7s-bench-"));
-  children.push(
-    spawn(
-      process.execPath,
-      [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    ),
+  const server = spawn(
+    process.execPath,
+    [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN],
+    { stdio: ["ignore", "ignore", "inherit"] },
   );
+  children.push(server);
   await waitFor(`http://127.0.0.1:${port}/health`);
-  return port;
+  // SIGTERM lets the server stop its workerd processes; a SIGKILL at exit would leave them running.
+  const stop = () =>
+    new Promise<void>((done) => {
+      server.once("exit", () => done());
+      server.kill("SIGTERM");
+    });
+  return { port, stop };
 };
 
 /** fetch, tried once more when a pooled connection turns out to have been closed while the load ran. */
@@ -100,13 +107,68 @@ const firstOk = async (port: number, path: string, started: number) => {
   }
 };
 
-const line = (label: string, ours: number, baseline: number, unit: string, goal: string) =>
+/** Rounds per comparison: the two sides take turns, so a burst of load from elsewhere hits both. */
+const ROUNDS = 5;
+const ROUND_MS = 2000;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+type Target = Parameters<typeof runLoad>[0];
+
+interface Summary {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly failures: number;
+}
+
+/** Medians of `ROUNDS` runs against each target, taking turns (the order rotates every round). */
+const compare = async <Name extends string>(
+  targets: Record<Name, Target>,
+): Promise<Record<Name, Summary>> => {
+  const names = Object.keys(targets) as Name[];
+  const runs = new Map<Name, LoadResult[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (let turn = 0; turn < names.length; turn += 1) {
+      const name = names[(round + turn) % names.length]!;
+      runs.get(name)!.push(await runLoad({ ...targets[name], durationMs: ROUND_MS }));
+    }
+  }
+  const summary = (results: LoadResult[]): Summary => ({
+    requestsPerSecond: median(results.map((run) => run.requestsPerSecond)),
+    p50Ms: median(results.map((run) => run.p50Ms)),
+    failures: results.reduce((sum, run) => sum + run.failures, 0),
+  });
+  return Object.fromEntries(names.map((name) => [name, summary(runs.get(name)!)])) as Record<Name, Summary>;
+};
+
+/** A plain Node server (`nodeReference.ts`) on a free port: the ceiling of a Node process on this machine. */
+const startReference = async (mode: "static" | "proxy", target: string) => {
+  const referencePort = await freePort();
+  children.push(
+    spawn(
+      process.execPath,
+      [resolve(import.meta.dirname, "nodeReference.ts"), mode, String(referencePort), target],
+      {
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    ),
+  );
+  await waitFor(`http://127.0.0.1:${referencePort}/`);
+  return referencePort;
+};
+
+const line = (label: string, ours: number, baseline: number, unit: string, goal: string, who = "ours ") =>
   console.log(
-    `${label.padEnd(44)} ours ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`,
+    `${label.padEnd(44)} ${who} ${ours.toFixed(1).padStart(9)} ${unit}  baseline ${baseline.toFixed(1).padStart(9)} ${unit}  ratio ${(ours / baseline).toFixed(2)}x  (${goal})`,
   );
 
-const port = await startServer();
-console.log(`W7S server benchmarks, load from ${loadGenerator}; the ratios are what count\n`);
+const { port, stop: stopServer } = await startServer();
+console.log(
+  `W7S server benchmarks. Load: ${loadGenerator}; throughput and p50 are medians of ${ROUNDS} rounds of ${ROUND_MS / 1000} s per target, the targets taking turns. The ratios are what count.\n`,
+);
 
 // 1. Backend throughput.
 await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
@@ -116,15 +178,20 @@ writeFileSync(join(bareDir, "index.js"), HELLO);
 writeFileSync(
   join(bareDir, "config.capnp"),
   `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (services = [(name = "app", worker = .app)], sockets = [(name = "http", address = "127.0.0.1:${barePort}", http = (), service = "app")]);
+const config :Workerd.Config = (services = [(name = "app", worker = .app)], sockets = [(name = "http", address = "127.0.0.1:${barePort}", http = (), service = "app"), (name = "unix", address = "unix:${join(bareDir, "w.sock")}", http = (), service = "app")]);
 const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "index.js")], compatibilityDate = "2026-05-23");
 `,
 );
 children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
 await waitFor(`http://127.0.0.1:${barePort}/`);
 await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
-const throughServer = await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost" });
-const bare = await runLoad({ port: barePort, path: "/" });
+const proxyPort = await startReference("proxy", join(bareDir, "w.sock"));
+const backendRuns = await compare({
+  ours: { port, path: "/hello/", host: "bench.w7s.localhost" },
+  bare: { port: barePort, path: "/" },
+  plainProxy: { port: proxyPort, path: "/" },
+});
+const { ours: throughServer, bare, plainProxy } = backendRuns;
 line(
   "hello-world backend, requests/s",
   throughServer.requestsPerSecond,
@@ -133,6 +200,17 @@ line(
   "goal >= 0.6x",
 );
 line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
+line(
+  "  reference: plain node:http proxy, req/s",
+  plainProxy.requestsPerSecond,
+  bare.requestsPerSecond,
+  "req/s",
+  "a Node hop and nothing else",
+  "plain",
+);
+if (throughServer.failures + bare.failures > 0) {
+  console.log(`  non-2xx/3xx answers: ours ${throughServer.failures}, bare ${bare.failures}`);
+}
 
 // 2. Static file.
 const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
@@ -151,18 +229,35 @@ if (nginx) {
   writeFileSync(join(root, "html", "index.html"), page);
   writeFileSync(
     join(root, "nginx.conf"),
-    `daemon off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
+    `daemon off; master_process off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
 events { worker_connections 1024; }
 http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html; } }
 `,
   );
   children.push(spawn(nginx, ["-p", root, "-c", join(root, "nginx.conf")], { stdio: "ignore" }));
   await waitFor(`http://127.0.0.1:${nginxPort}/`);
-  const ours = await runLoad({ port, path: "/site/", host: "bench.w7s.localhost" });
-  const theirs = await runLoad({ port: nginxPort, path: "/" });
+  await runLoad({ port, path: "/site/", host: "bench.w7s.localhost", durationMs: 500 });
+  const plainPort = await startReference("static", join(root, "html", "index.html"));
+  const staticRuns = await compare({
+    ours: { port, path: "/site/", host: "bench.w7s.localhost" },
+    nginx: { port: nginxPort, path: "/" },
+    plainNode: { port: plainPort, path: "/" },
+  });
+  const { ours, nginx: theirs, plainNode } = staticRuns;
   line("static file, requests/s", ours.requestsPerSecond, theirs.requestsPerSecond, "req/s", "goal >= 0.5x");
+  line("static file, p50 latency", ours.p50Ms, theirs.p50Ms, "ms   ", "reported");
+  line(
+    "  reference: plain node:http, req/s",
+    plainNode.requestsPerSecond,
+    theirs.requestsPerSecond,
+    "req/s",
+    "one Node process, same bytes, no routing",
+    "plain",
+  );
+  if (ours.failures + theirs.failures > 0)
+    console.log(`  non-2xx/3xx answers: ours ${ours.failures}, nginx ${theirs.failures}`);
 } else {
-  console.log("static file vs nginx: skipped (no nginx; `apt-get install nginx-light` to run it)");
+  console.log("static file vs nginx: skipped, no nginx here (`apt-get install nginx-light` to run it)");
 }
 
 // 3. Deploy to first 200.
@@ -187,4 +282,5 @@ const unzipMs = performance.now() - unzipStarted;
 rmSync(baselineDir, { recursive: true, force: true });
 line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
 line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
+await stopServer();
 process.exit(0);

@@ -12,7 +12,7 @@ export { CONFIG_FILE_NAME, locateConfigFile, readConfigFile, takeConfigFlag } fr
 export { type DeployOutcome, demoUrlLines, deployExamples, runDemo } from "./demo.js";
 export { defaultPublicUrl, initConfig, initInstructions } from "./init.js";
 export { closeOnSignal, nextStopSignal, serveCommand } from "./serve.js";
-export { type RunningServer, startServer } from "./server.js";
+export { type RunningServer, type StartOptions, startServer } from "./server.js";
 export {
   ACTION_EXCLUDE_PATTERNS,
   deployFiles,

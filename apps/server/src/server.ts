@@ -1,11 +1,16 @@
-/** Starts the self-host server: the Node Layers, the shared Hono app, and an HTTP listener. */
+/**
+ * Starts the self-host server: the Node Layers, the shared Hono app, and an HTTP listener that tries the
+ * fast path (answers from memory, written straight to Node's response) before handing a request to the app.
+ */
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import { serve } from "@hono/node-server";
-import { nodePlatformLayer } from "@w7s/adapter-node";
-import { defaultPlatformConfig, makeHttpApp, type PlatformConfig } from "@w7s/core";
-import { Effect, ManagedRuntime } from "effect";
+import { getRequestListener } from "@hono/node-server";
+import { BackendStreams, CachedAssets, CachedDeployments, nodePlatformLayer } from "@w7s/adapter-node";
+import { defaultPlatformConfig, makeHttpApp, makeManifestCache, type PlatformConfig } from "@w7s/core";
+import { Context, Effect, ManagedRuntime } from "effect";
 import type { ServerSettings } from "./config.js";
+import { type FastPath, makeFastPath } from "./fastPath.js";
 
 export interface RunningServer {
   /** `http://<host>:<port>` */
@@ -14,10 +19,20 @@ export interface RunningServer {
   readonly config: PlatformConfig;
   /** Stops accepting connections, lets in-flight requests finish (up to `graceMs`), stops every backend. */
   readonly close: (graceMs?: number) => Promise<void>;
+  /** How many requests each path has answered so far (diagnostics and tests). */
+  readonly answered: () => { readonly fastPath: number; readonly httpApp: number };
+}
+
+export interface StartOptions {
+  /** Try the fast path before the HTTP app (default true); false sends every request to the app. */
+  readonly fastPath?: boolean;
 }
 
 /** Starts a server with the given settings; resolves once it is listening. */
-export const startServer = async (settings: ServerSettings): Promise<RunningServer> => {
+export const startServer = async (
+  settings: ServerSettings,
+  options: StartOptions = {},
+): Promise<RunningServer> => {
   const dataDir = resolve(settings.dataDir);
   const runtime = ManagedRuntime.make(
     nodePlatformLayer({
@@ -48,26 +63,34 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
   let inFlight = 0;
   let drained: (() => void) | undefined;
   let app: ReturnType<typeof makeHttpApp> | undefined;
+  let fastPath: FastPath | undefined;
+  const answered = { fastPath: 0, httpApp: 0 };
+  const finished = () => {
+    inFlight -= 1;
+    if (inFlight === 0) drained?.();
+  };
+  const appListener = getRequestListener((request) =>
+    app === undefined ? new Response("Starting.", { status: 503 }) : app.fetch(request),
+  );
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolveListening, reject) => {
-    const listening = serve(
-      {
-        fetch: async (request) => {
-          inFlight += 1;
-          try {
-            if (app === undefined) return new Response("Starting.", { status: 503 });
-            return await app.fetch(request);
-          } finally {
-            inFlight -= 1;
-            if (inFlight === 0) drained?.();
-          }
-        },
-        port: settings.port,
-        hostname: settings.host,
-      },
-      () => resolveListening(listening),
-    );
+  const server = await new Promise<Server>((resolveListening, reject) => {
+    const track = (response: ServerResponse) => {
+      inFlight += 1;
+      response.once("close", finished);
+    };
+    const listening = createServer((request, response) => {
+      if (fastPath?.(request, response) === true) {
+        answered.fastPath += 1;
+        // Most fast-path answers are written before this returns; only backend calls are still in flight.
+        if (!response.writableEnded) track(response);
+        return;
+      }
+      answered.httpApp += 1;
+      track(response);
+      void appListener(request, response);
+    });
     listening.once("error", reject);
+    listening.listen(settings.port, settings.host, () => resolveListening(listening));
   });
   const port = (server.address() as AddressInfo).port;
   const config: PlatformConfig = {
@@ -80,7 +103,17 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
   };
   // The services are built once; running each request against them directly skips the runtime's lookup.
   const run = Effect.runPromiseWith(services);
-  app = makeHttpApp({ config, run: (effect) => run(effect) });
+  const manifests = makeManifestCache();
+  app = makeHttpApp({ config, run: (effect) => run(effect), manifests });
+  if (options.fastPath !== false) {
+    fastPath = makeFastPath({
+      config,
+      manifests,
+      deployments: Context.get(services, CachedDeployments),
+      assets: Context.get(services, CachedAssets),
+      backends: Context.get(services, BackendStreams),
+    });
+  }
 
   return {
     url: `http://${settings.host}:${port}`,
@@ -90,13 +123,11 @@ export const startServer = async (settings: ServerSettings): Promise<RunningServ
       await new Promise<void>((done) => {
         server.close(() => done());
         if (inFlight === 0) return;
-        const timer = setTimeout(
-          () => "closeAllConnections" in server && server.closeAllConnections(),
-          graceMs,
-        );
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         drained = () => clearTimeout(timer);
       });
       await runtime.dispose();
     },
+    answered: () => ({ ...answered }),
   };
 };

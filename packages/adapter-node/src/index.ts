@@ -3,7 +3,7 @@ export * from "./assets/index.js";
 export * from "./auth/index.js";
 export * from "./bindings/index.js";
 export { idsLayer } from "./ids.js";
-export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
+export { type NodePlatformOptions, type NodePlatformServices, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";
 export * from "./runtime/index.js";
 export * from "./store/index.js";

@@ -11,13 +11,13 @@ import {
   type UsagePolicyStore,
   UsageStore,
 } from "@w7s/core";
-import { Effect, Layer } from "effect";
-import { assetStoreLayer } from "./assets/index.js";
+import { Context, Effect, Layer } from "effect";
+import { assetStoreLayer, type CachedAssets } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
-import { type BackendRuntimeOptions, makeWorkerdRuntime } from "./runtime/index.js";
-import { deploymentStoreLayer } from "./store/index.js";
+import { type BackendRuntimeOptions, BackendStreams, makeWorkerdRuntime } from "./runtime/index.js";
+import { type CachedDeployments, deploymentStoreLayer } from "./store/index.js";
 import {
   makeUsageRecorder,
   usageIncrementOf,
@@ -34,12 +34,28 @@ export interface NodePlatformOptions {
   readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
 }
 
-/** The workerd runtime, counting storage operations into the UsageStore through a buffered recorder. */
+/** Every service `nodePlatformLayer` provides: the ports, and what the Node stores answer from memory. */
+export type NodePlatformServices =
+  | DeploymentStore
+  | AssetStore
+  | BackendRuntime
+  | Provisioner
+  | UsageStore
+  | UsagePolicyStore
+  | RepoAuth
+  | Ids
+  | CachedDeployments
+  | CachedAssets
+  | BackendStreams;
+
+/**
+ * The workerd runtime (with `BackendStreams` for a server's synchronous request path), counting storage
+ * operations into the UsageStore through a buffered recorder.
+ */
 const countedRuntimeLayer = (
   options: BackendRuntimeOptions,
-): Layer.Layer<BackendRuntime, never, UsageStore> =>
-  Layer.effect(
-    BackendRuntime,
+): Layer.Layer<BackendRuntime | BackendStreams, never, UsageStore> =>
+  Layer.effectContext(
     Effect.gen(function* () {
       const recorder = yield* makeUsageRecorder(yield* UsageStore);
       const runtime = yield* Effect.acquireRelease(
@@ -51,24 +67,17 @@ const countedRuntimeLayer = (
         ),
         (started) => started.shutdown(),
       );
-      return runtime.service;
+      return Context.make(BackendRuntime, runtime.service).pipe(Context.add(BackendStreams, runtime.streams));
     }),
   );
 
-/** SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization. */
+/**
+ * SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization; plus
+ * `CachedDeployments`, `CachedAssets` and `BackendStreams` for a server's synchronous request path.
+ */
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
-): Layer.Layer<
-  | DeploymentStore
-  | AssetStore
-  | BackendRuntime
-  | Provisioner
-  | UsageStore
-  | UsagePolicyStore
-  | RepoAuth
-  | Ids,
-  StoreError | ProvisionError
-> => {
+): Layer.Layer<NodePlatformServices, StoreError | ProvisionError> => {
   const database = {
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AssetStore, type StaticManifest, type StoreError } from "@w7s/core";
+import { AssetStore, NotCached, type StaticManifest, type StoreError } from "@w7s/core";
 import { Context, Effect, Layer, Option, type Scope } from "effect";
 import { describe, expect, it } from "vitest";
-import { assetStoreLayer } from "../src/assets/index.js";
+import { assetStoreLayer, CachedAssets } from "../src/assets/index.js";
 
 type Assets = AssetStore["Service"];
 
@@ -241,6 +241,28 @@ describe("content-addressed AssetStore", () => {
           "static_manifest:v1:b",
           "static_manifest:v1:c",
         ]);
+      }),
+    );
+  });
+});
+
+describe("CachedAssets: the asset store's memory, without waiting", () => {
+  it("answers NotCached until a small object was read, then its bytes and ranges; undefined for no key", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-assets-"));
+    const body = text("0123456789");
+    await run(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(assetStoreLayer({ dataDir }));
+        const assets = Context.get(context, AssetStore);
+        const cached = Context.get(context, CachedAssets);
+        yield* assets.putObject("k", body, metadataOf(body));
+        expect(cached.object("k", undefined)).toBe(NotCached);
+        expect(cached.object("missing", undefined)).toBeUndefined();
+        yield* assets.getObject("k");
+        expect(new TextDecoder().decode(cached.object("k", undefined) as Uint8Array)).toBe("0123456789");
+        expect(new TextDecoder().decode(cached.object("k", { offset: 2, length: 3 }) as Uint8Array)).toBe(
+          "234",
+        );
       }),
     );
   });

@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { dropTestSchemas, freshSchemaName, requirePostgres, TEST_DATABASE_URL } from "@w7s/conformance";
-import { type AppRef, DeploymentStore, StoreError } from "@w7s/core";
+import { type AppRef, DeploymentStore, NotCached, StoreError } from "@w7s/core";
 import { Context, Effect, Layer, Option, type Scope } from "effect";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploymentStoreLayer } from "../src/store/index.js";
+import { CachedDeployments, deploymentStoreLayer } from "../src/store/index.js";
 import { domainOf, queueOf, recordOf, scheduleOf, switchTo, tokenOf, webApp } from "./support/deployments.js";
 
 type Store = DeploymentStore["Service"];
@@ -406,6 +406,46 @@ describe.each(backends)("DeploymentStore on $name", (backend) => {
           operation: "DeploymentStore.current",
         });
         expect((yield* failureOf(store.listCurrent({ limit: 10 }))).reason).toBe("Corrupt");
+      }),
+    );
+  });
+});
+
+describe("CachedDeployments: the deployment store's memory, without waiting", () => {
+  it("on SQLite: NotCached until a record was decoded, then current's answer; a switch is seen at once", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-store-"));
+    await run(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(deploymentStoreLayer({ dataDir }));
+        const store = Context.get(context, DeploymentStore);
+        const cached = Context.get(context, CachedDeployments);
+        expect(cached.current(webApp)).toBeUndefined();
+        yield* store.switchDeployment(switchTo("d1", null));
+        expect(cached.current(webApp)).toBe(NotCached);
+        const current = Option.getOrThrow(yield* store.current(webApp));
+        expect(cached.current(webApp)).toBe(current);
+        yield* store.switchDeployment(switchTo("d2", "d1"));
+        expect(cached.current(webApp)).toBe(NotCached);
+        const next = Option.getOrThrow(yield* store.current(webApp));
+        expect(next.deploymentId).toBe("d2");
+        expect(cached.current(webApp)).toBe(next);
+      }),
+    );
+  });
+
+  it("on Postgres: always NotCached, since other servers switch the pointers", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-store-"));
+    const layer = deploymentStoreLayer({
+      dataDir,
+      databaseUrl: TEST_DATABASE_URL,
+      databaseSchema: freshSchemaName(),
+    });
+    await run(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(layer);
+        yield* Context.get(context, DeploymentStore).switchDeployment(switchTo("d1", null));
+        yield* Context.get(context, DeploymentStore).current(webApp);
+        expect(Context.get(context, CachedDeployments).current(webApp)).toBe(NotCached);
       }),
     );
   });

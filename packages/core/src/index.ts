@@ -151,11 +151,32 @@ export {
   Unauthorized,
   UnsupportedMediaType,
 } from "./errors/httpErrors.js";
+export {
+  answerAppRequestSync,
+  type SyncAnswer,
+  type SyncAppAnswer,
+  type SyncAppLookups,
+  type SyncBackendCall,
+} from "./http/answerAppRequestSync.js";
 // http
 export { type EffectRunner, type HttpAppOptions, makeHttpApp, type PlatformServices } from "./http/app.js";
 export {
-  type AppRequestServices,
+  type AppAnswer,
+  applyResponseRules,
   appRequestMessages,
+  finalizeAnswer,
+  type ResponseHeaderBag,
+  routableDeployment,
+  runtimeFailureAnswer,
+  STATIC_CACHE_HEADER,
+  type StaticObjectRead,
+  staticFileAnswer,
+  staticObjectRead,
+  textAnswer,
+} from "./http/appAnswers.js";
+export {
+  type AppRequestServices,
+  appKeyOf,
   finalizeResponse,
   handleAppRequest,
   type ManifestCache,
@@ -259,7 +280,7 @@ export {
   PLATFORM_HEADER_PREFIX,
 } from "./routing/backendDispatch.js";
 export { stripBaseDomainCookies } from "./routing/cookiePolicy.js";
-export { decideRoute, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
+export { decideRoute, decideRouteSync, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
 export {
   deployTargetPage,
   deployTargetResponse,
@@ -283,11 +304,13 @@ export {
   type BackendDecision,
   type BackendDispatch,
   type BackendNotFoundDecision,
+  type Cached,
   type CustomDomainRoute,
   type DeployTarget,
   type DeployTargetDecision,
   type DeployTargetPage,
   type HeaderLookup,
+  NotCached,
   type NotConnectedDecision,
   type NotConnectedReason,
   type PlatformDecision,
@@ -309,6 +332,7 @@ export {
   type StaticFileInfo,
   type SuspendedDecision,
   type SuspensionView,
+  type SyncRouteLookups,
   type UseBackendResponseDecision,
 } from "./routing/routeModel.js";
 export {

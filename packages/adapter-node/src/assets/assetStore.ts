@@ -8,11 +8,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, open, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AssetStore, StaticManifest, StoreError } from "@w7s/core";
+import { AssetStore, type ByteRange, NotCached, StaticManifest, StoreError } from "@w7s/core";
 import { asc, eq, gt, inArray } from "drizzle-orm";
-import { Effect, Layer, Option, Schema } from "effect";
+import { Context, Effect, Layer, Option, Schema } from "effect";
 import { assetManifests, assetObjects } from "../store/schema.js";
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "../store/sqlite.js";
+import { CachedAssets } from "./cachedAssets.js";
 
 /** Where blobs and the object index live. */
 export interface AssetStoreOptions {
@@ -31,7 +32,17 @@ const failure = (operation: string) => (cause: unknown) =>
     cause,
   });
 
-const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"] => {
+/** Where `range` (or the whole object) starts in an object of `size` bytes, and how many bytes it has. */
+const rangeIn = (size: number, range: ByteRange | undefined) => {
+  const offset = range?.offset ?? 0;
+  const length = range?.length ?? size;
+  return { offset, wanted: Math.max(0, Math.min(length, size - offset)) };
+};
+
+const makeAssets = (
+  dataDir: string,
+  db: EmbeddedDatabase,
+): { store: AssetStore["Service"]; cached: CachedAssets["Service"] } => {
   const q = db.builder;
   const blobRoot = join(dataDir, "blobs");
   const blobPath = (hash: string) => join(blobRoot, hash.slice(0, 2), hash);
@@ -155,7 +166,21 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
     }
   };
 
-  return {
+  const cachedObject: CachedAssets["Service"]["object"] = (key, range) => {
+    let row: IndexRow | undefined;
+    try {
+      row = objectRow(key);
+    } catch {
+      return NotCached;
+    }
+    if (row === undefined) return undefined;
+    const whole = row.size <= SMALL_BLOB_BYTES ? blobCache.get(row.blob) : undefined;
+    if (whole === undefined) return NotCached;
+    const { offset, wanted } = rangeIn(row.size, range);
+    return whole.subarray(offset, offset + wanted);
+  };
+
+  const store: AssetStore["Service"] = {
     putObject: (key, body, metadata) =>
       Effect.tryPromise({
         try: async () => {
@@ -173,9 +198,7 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
         try: async () => {
           const row = objectRow(key);
           if (row === undefined) return Option.none();
-          const offset = range?.offset ?? 0;
-          const length = range?.length ?? row.size;
-          const wanted = Math.max(0, Math.min(length, row.size - offset));
+          const { offset, wanted } = rangeIn(row.size, range);
           const whole = row.size <= SMALL_BLOB_BYTES ? await smallBlob(row.blob, row.size) : undefined;
           const body =
             whole === undefined
@@ -289,12 +312,14 @@ const makeAssets = (dataDir: string, db: EmbeddedDatabase): AssetStore["Service"
         catch: failure("AssetStore.deleteManifest"),
       }),
   };
+  return { store, cached: { object: cachedObject } };
 };
 
-/** AssetStore under `<dataDir>`; shares the embedded database with the DeploymentStore. */
-export const assetStoreLayer = (options: AssetStoreOptions): Layer.Layer<AssetStore, StoreError> =>
-  Layer.effect(
-    AssetStore,
+/** AssetStore (and its CachedAssets) under `<dataDir>`; shares the embedded database with the DeploymentStore. */
+export const assetStoreLayer = (
+  options: AssetStoreOptions,
+): Layer.Layer<AssetStore | CachedAssets, StoreError> =>
+  Layer.effectContext(
     Effect.acquireRelease(
       Effect.try({
         try: () => {
@@ -304,5 +329,10 @@ export const assetStoreLayer = (options: AssetStoreOptions): Layer.Layer<AssetSt
         catch: failure("AssetStore.open"),
       }),
       (handle) => Effect.sync(handle.release),
-    ).pipe(Effect.map((handle) => makeAssets(options.dataDir, handle.database))),
+    ).pipe(
+      Effect.map((handle) => {
+        const { store, cached } = makeAssets(options.dataDir, handle.database);
+        return Context.make(AssetStore, store).pipe(Context.add(CachedAssets, cached));
+      }),
+    ),
   );

@@ -1,1 +1,2 @@
 export { type AssetStoreOptions, assetStoreLayer } from "./assetStore.js";
+export { CachedAssets } from "./cachedAssets.js";

@@ -1,3 +1,4 @@
+export { BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
 export { stopOrphanedBackends } from "./orphans.js";
 export { PLATFORM_NOT_CONFIGURED, SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
 export {

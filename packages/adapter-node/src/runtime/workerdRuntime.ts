@@ -10,7 +10,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type BackendBundle, BackendRuntime, RuntimeError } from "@w7s/core";
-import { Effect, Layer } from "effect";
+import { Context, Effect, Layer, Result } from "effect";
 import { makeDbGateway } from "../bindings/db/dbGateway.js";
 import { makeFsGateway } from "../bindings/fs/fsGateway.js";
 import type { UsageSink } from "../bindings/gateway.js";
@@ -18,7 +18,8 @@ import { makeGrantSigner } from "../bindings/grants.js";
 import { type BindingsHost, startBindingsHost } from "../bindings/host.js";
 import { makeKvGateway } from "../bindings/kv/kvGateway.js";
 import { objectsDirectory } from "../bindings/layout.js";
-import { forward } from "./forward.js";
+import { BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
+import { forward, forwardIncoming } from "./forward.js";
 import { type HyperdriveBindings, hyperdriveTarget, unknownHyperdriveMessage } from "./hyperdrive.js";
 import { liveRuntimeInstances, stopOrphanedBackends } from "./orphans.js";
 import { clampCompatibilityDate, findWorkerd } from "./workerdBinary.js";
@@ -334,7 +335,11 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     });
 
   /** Waits for response headers at most `requestTimeoutMs`; a stuck process is killed, not reused. */
-  const send = async (deployment: Deployment, request: Request, interrupted: AbortSignal) => {
+  const send = async <A>(
+    deployment: Deployment,
+    call: (socketPath: string, signal: AbortSignal) => Promise<A>,
+    interrupted: AbortSignal | undefined,
+  ) => {
     let running: WorkerdProcess;
     try {
       running = await ensureRunning(deployment);
@@ -352,10 +357,9 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), requestTimeoutMs);
     try {
-      const response = await forward(
+      const response = await call(
         running.socketPath,
-        request,
-        AbortSignal.any([timeout.signal, interrupted]),
+        interrupted === undefined ? timeout.signal : AbortSignal.any([timeout.signal, interrupted]),
       );
       running.settleMemoryLimit();
       return response;
@@ -420,27 +424,42 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     return deployment;
   };
 
+  /** Runs `call` against the process serving a published backend (restored from the data directory if need be). */
+  const dispatchWith = async <A>(
+    deploymentId: string,
+    call: (socketPath: string, signal: AbortSignal) => Promise<A>,
+    interrupted?: AbortSignal,
+  ) => {
+    const addressed = deployments.get(deploymentId) ?? restore(deploymentId);
+    if (addressed === undefined) {
+      throw runtimeError(
+        "NotFound",
+        "BackendRuntime.dispatch",
+        `No backend is published as ${deploymentId}.`,
+      );
+    }
+    const deployment = await servingDeployment(addressed);
+    deployment.inFlight += 1;
+    try {
+      return await send(deployment, call, interrupted);
+    } finally {
+      deployment.inFlight -= 1;
+    }
+  };
+
   const dispatch = (deploymentId: string, request: Request) =>
     Effect.tryPromise({
-      try: async (interrupted) => {
-        const addressed = deployments.get(deploymentId) ?? restore(deploymentId);
-        if (addressed === undefined) {
-          throw runtimeError(
-            "NotFound",
-            "BackendRuntime.dispatch",
-            `No backend is published as ${deploymentId}.`,
-          );
-        }
-        const deployment = await servingDeployment(addressed);
-        deployment.inFlight += 1;
-        try {
-          return await send(deployment, request, interrupted);
-        } finally {
-          deployment.inFlight -= 1;
-        }
-      },
+      try: (interrupted) =>
+        dispatchWith(deploymentId, (socketPath, signal) => forward(socketPath, request, signal), interrupted),
       catch: asRuntimeError("BackendRuntime.dispatch"),
     });
+
+  /** `dispatch` with Node's response as it arrives (BackendStreams). */
+  const dispatchIncoming = (deploymentId: string, request: NodeBackendRequest) =>
+    dispatchWith(deploymentId, (socketPath, signal) => forwardIncoming(socketPath, request, signal)).then(
+      Result.succeed,
+      (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error)),
+    );
 
   const retire = (deploymentId: string) =>
     Effect.tryPromise({
@@ -474,15 +493,25 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       ),
     );
 
-  return { service: { publish, dispatch, retire } satisfies BackendRuntime["Service"], shutdown, processIds };
+  return {
+    service: { publish, dispatch, retire } satisfies BackendRuntime["Service"],
+    streams: { dispatch: dispatchIncoming } satisfies BackendStreams["Service"],
+    shutdown,
+    processIds,
+  };
 };
 
-/** BackendRuntime on workerd; every backend process is stopped when the Layer's scope closes. */
-export const backendRuntimeLayer = (options: BackendRuntimeOptions): Layer.Layer<BackendRuntime> =>
-  Layer.effect(
-    BackendRuntime,
+/** BackendRuntime (and its BackendStreams) on workerd; every backend process stops when the Layer's scope closes. */
+export const backendRuntimeLayer = (
+  options: BackendRuntimeOptions,
+): Layer.Layer<BackendRuntime | BackendStreams> =>
+  Layer.effectContext(
     Effect.acquireRelease(
       Effect.sync(() => makeWorkerdRuntime(options)),
       (runtime) => runtime.shutdown(),
-    ).pipe(Effect.map((runtime) => runtime.service)),
+    ).pipe(
+      Effect.map((runtime) =>
+        Context.make(BackendRuntime, runtime.service).pipe(Context.add(BackendStreams, runtime.streams)),
+      ),
+    ),
   );

@@ -1,14 +1,18 @@
 /** DeploymentStore on the embedded SQLite database (DECISIONS 6: the switch is one transaction). */
 import {
   BindingTokenEntry,
+  type Cached,
   CustomDomainMapping,
   DeploymentStore,
+  NotCached,
   QueueMapping,
   ScheduleMapping,
+  type StoredDeployment,
   StoreError,
 } from "@w7s/core";
 import { and, asc, eq, gt, or } from "drizzle-orm";
-import { Effect, Layer } from "effect";
+import { Context, Effect, Layer } from "effect";
+import { CachedDeployments } from "./cachedDeployments.js";
 import { decodeAppCursor } from "./cursor.js";
 import { postgresDeploymentStoreLayer } from "./postgresDeploymentStore.js";
 import { bindingTokens, currentDeployments, deployments, domainRoutes, queues, schedules } from "./schema.js";
@@ -36,9 +40,11 @@ const POINTER_TTL_MS = 1_000;
 const attempt = <A>(operation: string, body: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({ try: body, catch: storeFailure(operation) });
 
-const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
+const makeStore = (
+  db: EmbeddedDatabase,
+): { store: DeploymentStore["Service"]; cached: CachedDeployments["Service"] } => {
   const q = db.builder;
-  const { stored } = makeRecordCache();
+  const { stored, cached } = makeRecordCache();
   const currentPointerSql = q
     .select({ deployment_id: currentDeployments.deployment_id })
     .from(currentDeployments)
@@ -60,21 +66,38 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
   const pointers = new Map<string, { readonly deploymentId: string | undefined; readonly expires: number }>();
   const pointerKey = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
     `${app.environment}/${app.orgSlug}/${app.repoSlug}`;
-  const currentPointer = (app: { environment: string; orgSlug: string; repoSlug: string }) => {
+  /** The pointer, from the cache while it is fresh; throws what the database throws. */
+  const pointerOf = (app: { environment: string; orgSlug: string; repoSlug: string }) => {
     const key = pointerKey(app);
-    const cached = pointers.get(key);
-    if (cached !== undefined && cached.expires > Date.now()) return Effect.succeed(cached.deploymentId);
-    return attempt("DeploymentStore.current", () => {
-      const rows = db.query<{ deployment_id: string }>(currentPointerSql, [
-        app.environment,
-        app.orgSlug,
-        app.repoSlug,
-      ]);
-      const deploymentId = rows[0]?.deployment_id;
-      pointers.set(key, { deploymentId, expires: Date.now() + POINTER_TTL_MS });
-      if (pointers.size > 10_000) pointers.delete(pointers.keys().next().value!);
-      return deploymentId;
-    });
+    const cachedPointer = pointers.get(key);
+    if (cachedPointer !== undefined && cachedPointer.expires > Date.now()) return cachedPointer.deploymentId;
+    const rows = db.query<{ deployment_id: string }>(currentPointerSql, [
+      app.environment,
+      app.orgSlug,
+      app.repoSlug,
+    ]);
+    const deploymentId = rows[0]?.deployment_id;
+    pointers.set(key, { deploymentId, expires: Date.now() + POINTER_TTL_MS });
+    if (pointers.size > 10_000) pointers.delete(pointers.keys().next().value!);
+    return deploymentId;
+  };
+  const currentPointer = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
+    attempt("DeploymentStore.current", () => pointerOf(app));
+
+  // The database is synchronous, so only a record not decoded yet needs the port (it caches what it decodes).
+  const currentCached = (app: {
+    environment: string;
+    orgSlug: string;
+    repoSlug: string;
+  }): Cached<StoredDeployment | undefined> => {
+    let deploymentId: string | undefined;
+    try {
+      deploymentId = pointerOf(app);
+    } catch {
+      return NotCached;
+    }
+    if (deploymentId === undefined) return undefined;
+    return cached(deploymentId) ?? NotCached;
   };
 
   const service: DeploymentStore["Service"] = {
@@ -299,34 +322,45 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
       ),
   };
   return {
-    ...service,
-    switchDeployment: (change) =>
-      Effect.ensuring(
-        service.switchDeployment(change),
-        Effect.sync(() => pointers.delete(pointerKey(change.app))),
-      ),
+    store: {
+      ...service,
+      switchDeployment: (change) =>
+        Effect.ensuring(
+          service.switchDeployment(change),
+          Effect.sync(() => pointers.delete(pointerKey(change.app))),
+        ),
+    },
+    cached: { current: currentCached },
   };
 };
 
 /** DeploymentStore in Postgres when `databaseUrl` is set, else in `<dataDir>/w7s.db`. */
 export const deploymentStoreLayer = (
   options: DeploymentStoreOptions,
-): Layer.Layer<DeploymentStore, StoreError> =>
+): Layer.Layer<DeploymentStore | CachedDeployments, StoreError> =>
   options.databaseUrl !== undefined && options.databaseUrl !== ""
-    ? postgresDeploymentStoreLayer({
-        databaseUrl: options.databaseUrl,
-        ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
-      })
+    ? Layer.merge(
+        postgresDeploymentStoreLayer({
+          databaseUrl: options.databaseUrl,
+          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+        }),
+        // Postgres pointers are read on every request (other servers switch them), so none is ever at hand.
+        Layer.succeed(CachedDeployments, { current: () => NotCached }),
+      )
     : embeddedDeploymentStoreLayer(options);
 
-/** DeploymentStore in `<dataDir>/w7s.db`; the connection closes with the Layer's scope. */
+/** DeploymentStore (and its CachedDeployments) in `<dataDir>/w7s.db`; the connection closes with the Layer's scope. */
 export const embeddedDeploymentStoreLayer = (
   options: DeploymentStoreOptions,
-): Layer.Layer<DeploymentStore, StoreError> =>
-  Layer.effect(
-    DeploymentStore,
+): Layer.Layer<DeploymentStore | CachedDeployments, StoreError> =>
+  Layer.effectContext(
     Effect.acquireRelease(
       attempt("DeploymentStore.open", () => acquireEmbeddedDatabase(options.dataDir)),
       (handle) => Effect.sync(handle.release),
-    ).pipe(Effect.map((handle) => makeStore(handle.database))),
+    ).pipe(
+      Effect.map((handle) => {
+        const { store, cached } = makeStore(handle.database);
+        return Context.make(DeploymentStore, store).pipe(Context.add(CachedDeployments, cached));
+      }),
+    ),
   );

@@ -1,3 +1,4 @@
+export { CachedDeployments } from "./cachedDeployments.js";
 export {
   type DeploymentStoreOptions,
   deploymentStoreLayer,

@@ -51,6 +51,8 @@ export interface DeploymentRow {
 export const makeRecordCache = (capacity = 2000) => {
   const records = new Map<string, StoredDeployment>();
   return {
+    /** The decoded deployment with this id, when it was read before. */
+    cached: (deploymentId: string): StoredDeployment | undefined => records.get(deploymentId),
     /** The decoded deployment of a row, from the cache when it was read before. */
     stored: (row: DeploymentRow): Effect.Effect<StoredDeployment, StoreError> => {
       const cached = records.get(row.deployment_id);

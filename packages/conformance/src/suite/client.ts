@@ -51,10 +51,18 @@ export const deployRequest = async (
   set("x-github-sha", options.sha, "0123456789abcdef0123456789abcdef01234567");
   set("x-github-branch", options.branch, "main");
   const body = options.zipBytes ?? zipFiles(options.files ?? { "dist/index.html": "<h1>hi</h1>" });
-  const response = await fetch(`${target.baseUrl}/api/v1/deploy${options.query ?? ""}`, {
-    method: "POST",
-    headers,
-    body: body as Uint8Array<ArrayBuffer>,
+  const post = () =>
+    fetch(`${target.baseUrl}/api/v1/deploy${options.query ?? ""}`, {
+      method: "POST",
+      headers,
+      body: body as Uint8Array<ArrayBuffer>,
+    });
+  // A suite that blocks its own event loop (building a zip bomb takes seconds) can hand fetch a pooled
+  // connection whose keep-alive time ran out meanwhile; the server resets it before reading the request.
+  const response = await post().catch((error: unknown) => {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code === "ECONNRESET") return post();
+    throw error;
   });
   const text = await response.text();
   let parsed: DeployAnswer["body"];

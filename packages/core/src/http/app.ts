@@ -8,7 +8,12 @@ import { type DeployServices, deployApp } from "../deploy/deployApp.js";
 import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../errors/errorResponse.js";
 import { NotFound } from "../errors/httpErrors.js";
 import type { PlatformConfig } from "../platformConfig.js";
-import { finalizeResponse, handleAppRequest, makeManifestCache } from "./handleAppRequest.js";
+import {
+  finalizeResponse,
+  handleAppRequest,
+  type ManifestCache,
+  makeManifestCache,
+} from "./handleAppRequest.js";
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
 
@@ -21,15 +26,16 @@ export type EffectRunner = <A>(effect: Effect.Effect<A, never, PlatformServices>
 export interface HttpAppOptions {
   readonly config: PlatformConfig;
   readonly run: EffectRunner;
+  /** Shared with whatever else serves requests from memory (a server's synchronous path); one per app by default. */
+  readonly manifests?: ManifestCache;
 }
 
 const toResponse = (answer: JsonResponse): Response =>
   new Response(answer.body, { status: answer.status, headers: answer.headers });
 
 /** The Hono app of the platform. */
-export const makeHttpApp = ({ config, run }: HttpAppOptions): Hono => {
+export const makeHttpApp = ({ config, run, manifests = makeManifestCache() }: HttpAppOptions): Hono => {
   const app = new Hono();
-  const manifests = makeManifestCache();
 
   app.post("/api/v1/deploy", (c) => run(deployApp(c.req.raw, config)));
   for (const path of ["/health", "/api/v1/health"]) {

@@ -8,21 +8,27 @@ import type { PlatformConfig } from "../platformConfig.js";
 import { AssetStore } from "../ports/AssetStore.js";
 import { BackendRuntime } from "../ports/BackendRuntime.js";
 import { DeploymentStore, type StoredDeployment } from "../ports/DeploymentStore.js";
-import type { RuntimeError } from "../ports/PortErrors.js";
 import type { StaticManifest } from "../ports/records/StaticManifest.js";
 import { afterBackend, backendRequestHeaders } from "../routing/backendDispatch.js";
-import { stripBaseDomainCookies } from "../routing/cookiePolicy.js";
 import { decideRoute } from "../routing/decideRoute.js";
-import {
-  type AppKey,
-  type BackendDecision,
-  type RoutableDeployment,
-  type RoutedResponse,
-  type RouteLookups,
-  SERVED_ENVIRONMENT_HEADER,
-  type ServedApp,
-  type StaticFileDecision,
+import type {
+  AppKey,
+  BackendDecision,
+  RoutedResponse,
+  RouteLookups,
+  ServedApp,
+  StaticFileDecision,
 } from "../routing/routeModel.js";
+import {
+  type AppAnswer,
+  applyResponseRules,
+  appRequestMessages,
+  routableDeployment,
+  runtimeFailureAnswer,
+  staticFileAnswer,
+  staticObjectRead,
+  textAnswer,
+} from "./appAnswers.js";
 
 /** The services request handling reads. */
 export type AppRequestServices = DeploymentStore | AssetStore | BackendRuntime;
@@ -45,26 +51,12 @@ export const makeManifestCache = (capacity = 256): ManifestCache => {
   };
 };
 
-/** Texts of backend failures (D.4). */
-export const appRequestMessages = {
-  dispatchFailed: "Worker dispatch failed.",
-  timedOut: "The backend did not answer in time.",
-} as const;
-
-const keyOf = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
+/** The key of an app in the per-request map of deployments found. */
+export const appKeyOf = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
   `${app.environment}\u0000${app.orgSlug}\u0000${app.repoSlug}`;
 
-const routedToResponse = (routed: RoutedResponse): Response =>
-  new Response(routed.body, { status: routed.status, headers: routed.headers });
-
-const textResponse = (status: number, text: string): Response =>
-  new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
-
-const runtimeFailure = (error: RuntimeError): Response =>
-  error.reason === "Timeout"
-    ? // The runtime's description names its limit ("The backend did not answer within <n> ms.").
-      textResponse(504, error.description ?? appRequestMessages.timedOut)
-    : textResponse(502, error.description ?? appRequestMessages.dispatchFailed);
+const answerToResponse = (answer: AppAnswer | RoutedResponse): Response =>
+  new Response(answer.body as BodyInit | null, { status: answer.status, headers: answer.headers });
 
 /** Applies the rules every answer shares: HEAD has no body, cookies for the base domain are dropped. */
 export const finalizeResponse = (
@@ -77,30 +69,14 @@ export const finalizeResponse = (
     // Responses built here or by the runtime have mutable headers: adjusting them in place keeps the body
     // as it is (bytes stay bytes), which is much cheaper for servers than re-wrapping it in a new stream.
     try {
-      if (served !== undefined) response.headers.set(SERVED_ENVIRONMENT_HEADER, served.environment);
-      const cookies = response.headers.getSetCookie();
-      if (cookies.length > 0) {
-        const kept = stripBaseDomainCookies(cookies, config.baseDomain);
-        if (kept.length !== cookies.length) {
-          response.headers.delete("set-cookie");
-          for (const cookie of kept) response.headers.append("set-cookie", cookie);
-        }
-      }
+      applyResponseRules(response.headers, config.baseDomain, served);
       return response;
     } catch {
       // Immutable headers (a fetch() response): rebuild below.
     }
   }
   const headers = new Headers(response.headers);
-  if (served !== undefined) headers.set(SERVED_ENVIRONMENT_HEADER, served.environment);
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) {
-    const kept = stripBaseDomainCookies(cookies, config.baseDomain);
-    if (kept.length !== cookies.length) {
-      headers.delete("set-cookie");
-      for (const cookie of kept) headers.append("set-cookie", cookie);
-    }
-  }
+  applyResponseRules(headers, config.baseDomain, served);
   const body = request.method === "HEAD" ? null : response.body;
   if (body === null && response.body !== null) void response.body.cancel().catch(() => undefined);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
@@ -138,62 +114,39 @@ export const handleAppRequest = (
           const current = yield* store.current(app);
           if (Option.isNone(current)) return undefined;
           const { record } = current.value;
-          found.set(keyOf(app), current.value);
+          found.set(appKeyOf(app), current.value);
           const staticTarget = record.targets.static;
           const manifest =
             staticTarget === undefined ? undefined : yield* loadManifest(staticTarget.manifestKey);
-          const routable: RoutableDeployment = {
-            environment: record.environment,
-            orgSlug: record.orgSlug,
-            repoSlug: record.repoSlug,
-            hasBackend: record.targets.worker !== undefined,
-            routing: { defaultDomain: record.routing?.defaultDomain ?? true },
-            static:
-              manifest === undefined
-                ? undefined
-                : {
-                    hasIndex: manifest.hasIndex,
-                    file: (routePath) => {
-                      const entry = manifest.files[routePath];
-                      return entry === undefined
-                        ? undefined
-                        : { routePath, contentType: entry.contentType, size: entry.size, etag: entry.etag };
-                    },
-                  },
-          };
-          return routable;
+          return routableDeployment(record, manifest);
         }).pipe(Effect.orDie),
+      // answerAppRequestSync mirrors these two (and everything this handler does after answering, such as
+      // accounting): when they start reading storage, give SyncAppLookups the same lookups.
       customDomain: () => Effect.succeed(undefined),
       suspension: () => Effect.succeed(undefined),
     };
 
     const serveStatic = (decision: StaticFileDecision) =>
       Effect.gen(function* () {
-        const stored = found.get(keyOf(decision.served));
+        const stored = found.get(appKeyOf(decision.served));
         const manifestKey = stored?.record.targets.static?.manifestKey;
-        const entry =
-          manifestKey === undefined ? undefined : manifests.get(manifestKey)?.files[decision.file.routePath];
-        const headers = new Headers(decision.headers);
-        headers.set("x-w7s-static-cache", "miss");
-        if (decision.body.kind === "none" || entry === undefined) {
-          return new Response(null, { status: decision.status, headers });
-        }
-        const range =
-          decision.body.kind === "range"
-            ? { offset: decision.body.offset, length: decision.body.length }
-            : undefined;
-        const object = yield* assets.getObject(entry.r2Key, range).pipe(Effect.orDie);
-        if (Option.isNone(object)) return textResponse(404, "Not found.");
-        return new Response(object.value.body as Uint8Array<ArrayBuffer>, {
-          status: decision.status,
-          headers,
-        });
+        const read = staticObjectRead(
+          decision,
+          manifestKey === undefined ? undefined : manifests.get(manifestKey),
+        );
+        if (read === undefined) return answerToResponse(staticFileAnswer(decision, "none"));
+        const object = yield* assets.getObject(read.key, read.range).pipe(Effect.orDie);
+        return answerToResponse(
+          staticFileAnswer(decision, Option.isNone(object) ? "missing" : object.value.body),
+        );
       });
 
     const callBackend = (decision: BackendDecision) =>
       Effect.gen(function* () {
-        const stored = found.get(keyOf(decision.served));
-        if (stored === undefined) return textResponse(502, appRequestMessages.dispatchFailed);
+        const stored = found.get(appKeyOf(decision.served));
+        if (stored === undefined) {
+          return answerToResponse(textAnswer(502, appRequestMessages.dispatchFailed));
+        }
         const hasBody = request.method !== "GET" && request.method !== "HEAD";
         const backendRequest = new Request(decision.dispatch.url, {
           method: request.method,
@@ -202,7 +155,7 @@ export const handleAppRequest = (
           ...(hasBody ? { body: request.body, duplex: "half" } : {}),
         } as RequestInit);
         const response = yield* Effect.result(runtime.dispatch(stored.deploymentId, backendRequest));
-        if (response._tag === "Failure") return runtimeFailure(response.failure);
+        if (response._tag === "Failure") return answerToResponse(runtimeFailureAnswer(response.failure));
         const next = afterBackend(
           decision,
           response.success.status,
@@ -211,7 +164,7 @@ export const handleAppRequest = (
         if (next._tag === "UseBackendResponse") return response.success;
         void response.success.body?.cancel().catch(() => undefined);
         if (next._tag === "StaticFile") return yield* serveStatic(next);
-        return routedToResponse(next.response);
+        return answerToResponse(next.response);
       });
 
     const decision = yield* decideRoute(
@@ -233,9 +186,9 @@ export const handleAppRequest = (
         return finalizeResponse(request, yield* callBackend(decision), config, decision.served);
       case "RepoRootRedirect":
       case "Suspended":
-        return finalizeResponse(request, routedToResponse(decision.response), config, decision.served);
+        return finalizeResponse(request, answerToResponse(decision.response), config, decision.served);
       case "NotConnected":
       case "DeployTarget":
-        return finalizeResponse(request, routedToResponse(decision.response), config);
+        return finalizeResponse(request, answerToResponse(decision.response), config);
     }
   });

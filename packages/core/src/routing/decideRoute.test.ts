@@ -1,15 +1,17 @@
 import { Clock, Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { afterBackend } from "./backendDispatch.js";
-import { decideRoute } from "./decideRoute.js";
+import { decideRoute, decideRouteSync } from "./decideRoute.js";
 import {
   type AppKey,
   accountingSource,
   type CustomDomainRoute,
+  NotCached,
   type RoutableDeployment,
   type RouteDecision,
   type RouteLookups,
   type SuspensionView,
+  type SyncRouteLookups,
 } from "./routeModel.js";
 import { selectCustomDomainRoute } from "./routePaths.js";
 
@@ -163,15 +165,28 @@ const stoppedClock = (ms: number): Clock.Clock => {
   };
 };
 
+/** The same lookups answered synchronously, as an adapter's caches would. */
+const syncLookupsOf = (lookups: RouteLookups): SyncRouteLookups => ({
+  deployment: (key) => Effect.runSync(lookups.deployment(key)),
+  customDomain: (host, pathname) => Effect.runSync(lookups.customDomain(host, pathname)),
+  suspension: (key) => Effect.runSync(lookups.suspension(key)),
+  nowMs: () => NOON,
+});
+
+/** `decideRoute`'s decision, checked to be exactly what `decideRouteSync` decides over the same world. */
 const decide = (spec: RequestSpec, world?: readonly AppFixture[]): RouteDecision => {
   const { lookups } = makeLookups(world);
   const host = spec.host === null ? undefined : (spec.host ?? new URL(spec.url).host);
-  const program = decideRoute(
-    { method: spec.method ?? "GET", url: spec.url, host, headers: new Headers(spec.headers ?? {}) },
-    { baseDomain: "w7s.cloud" },
-    lookups,
-  );
-  return Effect.runSync(program.pipe(Effect.provideService(Clock.Clock, stoppedClock(NOON))));
+  const request = {
+    method: spec.method ?? "GET",
+    url: spec.url,
+    host,
+    headers: new Headers(spec.headers ?? {}),
+  };
+  const program = decideRoute(request, { baseDomain: "w7s.cloud" }, lookups);
+  const decision = Effect.runSync(program.pipe(Effect.provideService(Clock.Clock, stoppedClock(NOON))));
+  expect(decideRouteSync(request, { baseDomain: "w7s.cloud" }, syncLookupsOf(lookups))).toEqual(decision);
+  return decision;
 };
 
 const summary = (decision: RouteDecision): Record<string, unknown> => {
@@ -919,5 +934,60 @@ describe("D.2 step 7 / D.5 / D.6 / D.7 owner host without a deployment", () => {
       _tag: "NotConnected",
       response: { body: null, headers: { "content-type": "application/json" } },
     });
+  });
+});
+
+describe("decideRouteSync: the same rules over lookups answered from memory", () => {
+  const request = (url: string) => ({ method: "GET", url, host: new URL(url).host, headers: new Headers() });
+
+  it("decides exactly as decideRoute when every lookup is at hand (every table above checks this too)", () => {
+    const { lookups } = makeLookups();
+    const sync = decideRouteSync(
+      request("https://acme.w7s.cloud/web/assets/app.js"),
+      { baseDomain: "w7s.cloud" },
+      syncLookupsOf(lookups),
+    );
+    expect(sync !== NotCached && summary(sync)).toEqual(
+      staticFile("static_exact:repo-prefix", "assets/app.js"),
+    );
+  });
+
+  it("gives up with NotCached as soon as one lookup cannot answer from memory", () => {
+    const { lookups } = makeLookups();
+    const asked: string[] = [];
+    const partial: SyncRouteLookups = {
+      ...syncLookupsOf(lookups),
+      deployment: (key) => {
+        asked.push(keyOf(key));
+        return key.repo === "web" ? NotCached : Effect.runSync(lookups.deployment(key));
+      },
+    };
+    expect(
+      decideRouteSync(
+        request("https://feature-x--acme.w7s.cloud/web/"),
+        { baseDomain: "w7s.cloud" },
+        partial,
+      ),
+    ).toBe(NotCached);
+    expect(asked).toEqual(["feature-x:acme:web"]);
+  });
+
+  it("answers without any lookup when the rules need none (apex, /api/v1, private paths)", () => {
+    const none: SyncRouteLookups = {
+      deployment: () => NotCached,
+      customDomain: () => NotCached,
+      suspension: () => NotCached,
+      nowMs: () => NOON,
+    };
+    const config = { baseDomain: "w7s.cloud" };
+    const tags = [
+      "https://w7s.cloud/",
+      "https://acme.w7s.cloud/api/v1/x",
+      "https://acme.w7s.cloud/_w7s/q",
+    ].map((url) => {
+      const decision = decideRouteSync(request(url), config, none);
+      return decision === NotCached ? "NotCached" : decision._tag;
+    });
+    expect(tags).toEqual(["Platform", "Platform", "NotConnected"]);
   });
 });

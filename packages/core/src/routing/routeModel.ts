@@ -88,6 +88,23 @@ export interface RouteLookups<E = never, R = never> {
   readonly suspension: (key: AppKey) => Effect.Effect<SuspensionView | undefined, E, R>;
 }
 
+/** What a synchronous lookup answers when it cannot answer without I/O. */
+export const NotCached: unique symbol = Symbol.for("@w7s/core/NotCached");
+
+/** A value read from memory, or `NotCached` when reading it needs I/O. */
+export type Cached<A> = A | typeof NotCached;
+
+/**
+ * The lookups of `RouteLookups`, answered from what the adapter holds in memory (`decideRouteSync`). Each
+ * answers `NotCached` when it would need I/O; `undefined` still means "there is none".
+ */
+export interface SyncRouteLookups {
+  readonly deployment: (key: AppKey) => Cached<RoutableDeployment | undefined>;
+  readonly customDomain: (host: string, pathname: string) => Cached<CustomDomainRoute | undefined>;
+  readonly suspension: (key: AppKey) => Cached<SuspensionView | undefined>;
+  readonly nowMs: () => number;
+}
+
 /** A response fully decided by the core; `body` is `null` when none is sent (HEAD, 302, 304). */
 export interface RoutedResponse {
   readonly status: number;

@@ -1,0 +1,109 @@
+/**
+ * The server's synchronous request path. A GET or HEAD on a runtime host whose deployment, manifest and
+ * file are in the stores' memory is answered right here: `answerAppRequestSync` decides (the core's
+ * rules, the same as the HTTP app's), and the answer, or the backend's streamed response, is written
+ * straight to Node's response. Everything else is left to the HTTP app, untouched.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { BackendStreams, CachedAssets, CachedDeployments } from "@w7s/adapter-node";
+import {
+  applyResponseRules,
+  appRequestMessages,
+  backendRequestHeaders,
+  finalizeAnswer,
+  type ManifestCache,
+  NotCached,
+  type PlatformConfig,
+  runtimeFailureAnswer,
+  type SyncAppLookups,
+  type SyncBackendCall,
+  textAnswer,
+} from "@w7s/core";
+import { makeAnswerMemo } from "./answerMemo.js";
+import { headerPairs, plainRouteRequest, rawHeaderValue } from "./nodeRequest.js";
+import { prepareAnswer, writeAnswer, writeBackendResponse, writePrepared } from "./nodeResponse.js";
+
+export interface FastPathOptions {
+  readonly config: PlatformConfig;
+  /** The HTTP app's manifest cache: what it loaded, this path reads. */
+  readonly manifests: ManifestCache;
+  readonly deployments: CachedDeployments["Service"];
+  readonly assets: CachedAssets["Service"];
+  readonly backends: BackendStreams["Service"];
+}
+
+/** Answers `request` and returns true, or returns false having written nothing (the HTTP app answers). */
+export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+export const makeFastPath = (options: FastPathOptions): FastPath => {
+  const { config, backends } = options;
+  const lookups: SyncAppLookups = {
+    current: options.deployments.current,
+    manifest: (key) => options.manifests.get(key) ?? NotCached,
+    object: options.assets.object,
+  };
+  const memo = makeAnswerMemo({
+    config,
+    prepare: (answer) => (answer._tag === "Answer" ? prepareAnswer(answer.answer) : undefined),
+    weigh: (prepared) => prepared?.weight ?? 0,
+  });
+
+  const callBackend = (request: IncomingMessage, response: ServerResponse, call: SyncBackendCall) => {
+    const { dispatch, served } = call.decision;
+    const url = new URL(dispatch.url);
+    const headers = Object.fromEntries(backendRequestHeaders(headerPairs(request.rawHeaders), dispatch));
+    headers["host"] = url.host;
+    const method = request.method!;
+    void backends
+      .dispatch(call.deploymentId, { method, path: `${url.pathname}${url.search}`, headers })
+      .then((result) => {
+        if (result._tag === "Failure") {
+          writeAnswer(response, finalizeAnswer(runtimeFailureAnswer(result.failure), method, served));
+          return;
+        }
+        const incoming = result.success;
+        const status = incoming.statusCode ?? 502;
+        const instead = call.after(status, rawHeaderValue(incoming.rawHeaders, "location"));
+        if (instead !== undefined) {
+          incoming.resume();
+          writeAnswer(response, instead);
+          return;
+        }
+        // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
+        const answered = new Headers();
+        const raw = incoming.rawHeaders;
+        for (let index = 0; index + 1 < raw.length; index += 2) answered.append(raw[index]!, raw[index + 1]!);
+        applyResponseRules(answered, config.baseDomain, served);
+        const bodyless = method === "HEAD" || status === 204 || status === 304;
+        writeBackendResponse(response, incoming, answered, bodyless);
+      })
+      .catch(() => {
+        if (response.headersSent) response.destroy();
+        else
+          writeAnswer(
+            response,
+            finalizeAnswer(textAnswer(502, appRequestMessages.dispatchFailed), method, served),
+          );
+      });
+  };
+
+  const serve: FastPath = (request, response) => {
+    const routeRequest = plainRouteRequest(request);
+    if (routeRequest === undefined) return false;
+    const known = memo.answer(routeRequest, lookups);
+    if (known === undefined) return false;
+    if (known.extra !== undefined) writePrepared(response, known.extra);
+    else if (known.answer._tag === "Backend") callBackend(request, response, known.answer);
+    return true;
+  };
+  // A failure before anything was written leaves the request to the HTTP app, which reports it properly.
+  return (request, response) => {
+    try {
+      return serve(request, response);
+    } catch (error) {
+      if (!response.headersSent) return false;
+      response.destroy(error instanceof Error ? error : undefined);
+      return true;
+    }
+  };
+};

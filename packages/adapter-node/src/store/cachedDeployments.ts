@@ -1,0 +1,14 @@
+/**
+ * What the deployment store can answer without waiting: the live deployment of an app, when its pointer
+ * and record are at hand. A server's synchronous request path reads it; everything else uses the port.
+ */
+import type { AppRef, Cached, StoredDeployment } from "@w7s/core";
+import { Context } from "effect";
+
+export class CachedDeployments extends Context.Service<
+  CachedDeployments,
+  {
+    /** `DeploymentStore.current` without waiting, or `NotCached` when the answer needs I/O or failed. */
+    readonly current: (app: AppRef) => Cached<StoredDeployment | undefined>;
+  }
+>()("@w7s/adapter-node/CachedDeployments") {}
