@@ -41,13 +41,45 @@ export const deployFiles = (directory: string): string[] => {
   return found.sort();
 };
 
-/** The deploy zip of a directory. */
-export const zipDirectory = (directory: string): Uint8Array => {
+/** How far packaging has got: files read so far, their bytes, and the time since it started. */
+export interface PackagingProgress {
+  readonly files: number;
+  readonly totalFiles: number;
+  readonly bytes: number;
+  readonly elapsedMs: number;
+}
+
+/** A packaged directory: the zip, the files (not folders) it holds, and their uncompressed bytes. */
+export interface PackagedDirectory {
+  readonly zip: Uint8Array;
+  readonly files: readonly string[];
+  readonly uncompressedBytes: number;
+}
+
+/** The deploy zip of a directory, reporting progress after each file read. */
+export const packageDirectory = (
+  directory: string,
+  onProgress?: (progress: PackagingProgress) => void,
+): PackagedDirectory => {
+  const started = Date.now();
+  const paths = deployFiles(directory);
+  const files = paths.filter((path) => !path.endsWith("/"));
   const entries: Record<string, Uint8Array> = {};
-  for (const path of deployFiles(directory)) {
-    entries[path] = path.endsWith("/")
-      ? new Uint8Array(0)
-      : new Uint8Array(readFileSync(join(directory, path)));
+  let bytes = 0;
+  let read = 0;
+  for (const path of paths) {
+    if (path.endsWith("/")) {
+      entries[path] = new Uint8Array(0);
+      continue;
+    }
+    const content = new Uint8Array(readFileSync(join(directory, path)));
+    entries[path] = content;
+    bytes += content.byteLength;
+    read += 1;
+    onProgress?.({ files: read, totalFiles: files.length, bytes, elapsedMs: Date.now() - started });
   }
-  return zipSync(entries, { level: 6 });
+  return { zip: zipSync(entries, { level: 6 }), files, uncompressedBytes: bytes };
 };
+
+/** The deploy zip of a directory. */
+export const zipDirectory = (directory: string): Uint8Array => packageDirectory(directory).zip;
