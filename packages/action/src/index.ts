@@ -43,7 +43,7 @@ export {
   usageUrl,
 } from "./endpoints.js";
 export { resolveCheckEnvironment, utcDate } from "./environment.js";
-export { formatBytes, formatSeconds } from "./format.js";
+export { formatBytes, formatSeconds, throttled } from "./format.js";
 export { type GitHubClient, type GitHubIssue, makeGitHubClient, nextPageUrl } from "./githubIssues.js";
 export { NetworkError, requestJson, type UploadProgress, uploadBytes } from "./http.js";
 export {
