@@ -35,7 +35,8 @@ export const gitFacts = (cwd: string): GitFacts => {
     : git(cwd, ["remote"])?.split("\n")[0];
   const remote = remoteName === undefined ? undefined : git(cwd, ["remote", "get-url", remoteName]);
   const repository = remote === undefined ? undefined : repositoryFromRemote(remote);
-  const branch = git(cwd, ["rev-parse", "--abbrev-ref", "HEAD"]);
+  // `branch --show-current` also names the branch of a repository without commits yet.
+  const branch = git(cwd, ["branch", "--show-current"]) ?? git(cwd, ["rev-parse", "--abbrev-ref", "HEAD"]);
   return {
     owner: repository?.owner,
     repo: repository?.repo,
