@@ -349,3 +349,65 @@ describe("w7s dev: proxying a dev server (the local-development page)", () => {
     expect(status).toMatchObject({ environment: "feature-login", backend: { mode: "proxy" } });
   });
 });
+
+describe("w7s dev: queue consumer and schedule", () => {
+  let dev: RunningDev;
+  beforeAll(async () => {
+    const root = writeApp({
+      "w7s.json": JSON.stringify({
+        bindings: { kv: ["STATE"] },
+        queues: ["jobs"],
+        schedules: [{ cron: "*/5 * * * *", path: "/_w7s/schedules/tick" }],
+      }),
+      "backend/index.js": `export default { async fetch(request, env) {
+        const url = new URL(request.url);
+        if (url.pathname === "/enqueue") {
+          const sent = await env.W7S_QUEUE.fetch("https://w7s.internal/api/v1/queues/acme/jobs-app/jobs", {
+            method: "POST", headers: { authorization: "Bearer " + env.W7S_QUEUE_TOKEN }, body: JSON.stringify({ job: 7 }) });
+          return new Response(await sent.text(), { status: sent.status });
+        }
+        if (url.pathname === "/_w7s/queues/jobs") {
+          const batch = await request.json();
+          await env.STATE.put("delivered", JSON.stringify({ queue: request.headers.get("x-w7s-queue"), body: batch.messages[0].body }));
+          return new Response("ok");
+        }
+        if (url.pathname === "/_w7s/schedules/tick") {
+          const body = await request.json();
+          await env.STATE.put("tick", JSON.stringify({ cron: request.headers.get("x-w7s-schedule-cron"), schedule: body.schedule }));
+          return new Response("ok");
+        }
+        if (url.pathname === "/state") {
+          return Response.json({ delivered: JSON.parse((await env.STATE.get("delivered")) ?? "null"), tick: JSON.parse((await env.STATE.get("tick")) ?? "null") });
+        }
+        return new Response("no", { status: 404 });
+      } };`,
+    });
+    dev = await startDev(
+      ["--owner", "acme", "--repo", "jobs-app", "--port", "0", "--environment", "production", "--no-watch"],
+      io(root),
+    );
+  }, 60_000);
+  afterAll(() => dev?.close());
+
+  it("delivers a W7S_QUEUE message to the consumer path, runs schedules on demand, and keeps /_w7s private", async () => {
+    const sent = await get(dev, "acme.local.w7s.cloud", "/jobs-app/enqueue");
+    expect(JSON.parse(sent.body)).toMatchObject({
+      status: "success",
+      data: { queue: { owner: "acme", repo: "jobs-app", name: "jobs" } },
+    });
+    const deadline = Date.now() + 5_000;
+    let state: { delivered: unknown; tick: unknown } = { delivered: null, tick: null };
+    while (Date.now() < deadline && state.delivered === null) {
+      state = JSON.parse((await get(dev, "acme.local.w7s.cloud", "/jobs-app/state")).body);
+      if (state.delivered === null) await new Promise((done) => setTimeout(done, 50));
+    }
+    expect(state.delivered).toEqual({ queue: "jobs", body: { job: 7 } });
+    const ran = JSON.parse((await get(dev, "127.0.0.1", "/_w7s/local/schedules", { method: "POST" })).body);
+    expect(ran).toEqual({ ran: [{ cron: "*/5 * * * *", path: "/_w7s/schedules/tick", status: 200 }] });
+    state = JSON.parse((await get(dev, "acme.local.w7s.cloud", "/jobs-app/state")).body);
+    expect(state.tick).toEqual({ cron: "*/5 * * * *", schedule: "*/5 * * * *" });
+    expect(
+      (await get(dev, "acme.local.w7s.cloud", "/jobs-app/_w7s/queues/jobs", { method: "POST" })).status,
+    ).toBe(404);
+  });
+});

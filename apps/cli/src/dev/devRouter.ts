@@ -11,6 +11,7 @@ import {
   authorizeCall,
   callForbiddenMessages,
   contentTypeFor,
+  isPrivatePath,
   PLATFORM_HEADER_PREFIX,
   shouldServeSpaFallback,
   staticLookupCandidates,
@@ -190,6 +191,8 @@ export const makeDevRouter = (options: DevRouterOptions) => {
     const repoPath = repoPathOf(url.pathname);
     if (repoPath === undefined)
       return errorJson(404, devRouterMessages.noApp(options.owner, options.repo, options.environment));
+    // Queue, schedule and workflow deliveries arrive under /_w7s; no outside request may reach them.
+    if (isPrivatePath(repoPath)) return text(404, devRouterMessages.notFound);
     const readsBody = request.method === "GET" || request.method === "HEAD";
     const folder = options.frontend();
     if (
@@ -423,7 +426,7 @@ export const makeDevRouter = (options: DevRouterOptions) => {
     if (pathname.startsWith("/api/v1/ai/")) return errorJson(501, devRouterMessages.notProvided("W7S AI"));
     if (pathname === "/api/v1" || pathname.startsWith("/api/v1/"))
       return errorJson(404, devRouterMessages.notFound);
-    if (pathname === "/_w7s" || pathname.startsWith("/_w7s/")) return text(404, devRouterMessages.notFound);
+    if (isPrivatePath(pathname)) return text(404, devRouterMessages.notFound);
     const host = request.headers.get("host") ?? url.host;
     const hostname = host.replace(/:\d+$/, "").toLowerCase();
     const runtimeHost = resolveRuntimeHost(host, options.baseDomain);
