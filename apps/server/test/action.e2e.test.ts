@@ -26,6 +26,7 @@ import {
   request,
   startGitHubStandIn,
   startReadApiStandIn,
+  startTelegramStandIn,
 } from "@w7s/conformance";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
@@ -334,6 +335,34 @@ describe("the built action against w7s-server", () => {
     expect(existsSync(join(workspace, "site/CNAME"))).toBe(true);
     expect(result.outputs.environment).toBe("qa-x");
     expect(github.requests.some((entry) => entry.path.startsWith("/repos/acme/oidc"))).toBe(false);
+  });
+});
+
+describe("the built action's Telegram status message (J.6)", () => {
+  it("sends it when the deploy starts and edits it with the outcome", async () => {
+    const telegram = await startTelegramStandIn();
+    telegram.addBot("123:bot");
+    try {
+      const workspace = writeApp({ "dist/index.html": "<p>telegram</p>" });
+      const result = await runBuiltAction(workspace, {
+        "deploy-url": `${server.url}/api/v1/deploy`,
+        "github-token": "ghs_workflow",
+        "telegram-chat-id": "4711",
+        "telegram-bot-token": "123:bot",
+        "telegram-thread-id": "9",
+        "telegram-api-url": telegram.url,
+      });
+      expect(result.code).toBe(0);
+      expect(telegram.calls.map((call) => call.method)).toEqual(["sendMessage", "editMessageText"]);
+      expect(telegram.calls[0]?.body).toMatchObject({ chat_id: "4711", message_thread_id: "9" });
+      const [message] = telegram.messages;
+      expect(result.outputs["telegram-message-id"]).toBe(String(message?.messageId));
+      expect(message?.text).toContain("W7S Deployment completed\n\nRepository: acme/site");
+      expect(message?.text).toContain(`URL: http://acme.w7s.localhost:${server.port}/site/`);
+      expect(message?.text).toContain("HTTP: 200");
+    } finally {
+      await telegram.close();
+    }
   });
 });
 

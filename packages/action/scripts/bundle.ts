@@ -44,7 +44,16 @@ if (check) {
   }
   console.log(`packages/action/dist/index.js is current (${bundled.length} bytes).`);
 } else {
-  mkdirSync(dirname(outfile), { recursive: true });
-  writeFileSync(outfile, bundled);
-  console.log(`wrote packages/action/dist/index.js (${bundled.length} bytes)`);
+  // Left alone when current, so a concurrent --check never reads a file being rewritten.
+  let committed: string | undefined;
+  try {
+    committed = readFileSync(outfile, "utf8");
+  } catch {}
+  if (committed !== bundled) {
+    mkdirSync(dirname(outfile), { recursive: true });
+    writeFileSync(outfile, bundled);
+  }
+  console.log(
+    `packages/action/dist/index.js ${committed === bundled ? "is current" : "written"} (${bundled.length} bytes)`,
+  );
 }
