@@ -1007,7 +1007,7 @@ var runtimeValueHeaders = (input) => {
 import { readdirSync, readFileSync as readFileSync2, realpathSync, statSync } from "node:fs";
 import { join as join2 } from "node:path";
 var isExcludedFromDeploy = isExcludedByAction;
-var deployFiles = (directory) => {
+var deployFiles = (directory, skip) => {
   const found = [];
   const visiting = /* @__PURE__ */ new Set();
   const walk = (absolute, prefix) => {
@@ -1020,12 +1020,12 @@ var deployFiles = (directory) => {
       if (kind === void 0) continue;
       if (kind.isDirectory()) {
         const path = `${prefix}${entry.name}/`;
-        if (isExcludedFromDeploy(path)) continue;
+        if (isExcludedFromDeploy(path) || skip?.(path)) continue;
         found.push(path);
         walk(child, path);
       } else if (kind.isFile()) {
         const path = `${prefix}${entry.name}`;
-        if (!isExcludedFromDeploy(path)) found.push(path);
+        if (!isExcludedFromDeploy(path) && !skip?.(path)) found.push(path);
       }
     }
     visiting.delete(real);

@@ -12,8 +12,11 @@ export { ACTION_EXCLUDE_PATTERNS };
 /** Whether the action leaves this archive path out (directories are given with a trailing `/`). */
 export const isExcludedFromDeploy = isExcludedByAction;
 
-/** Every entry a deploy of `directory` would hold, as archive paths (directories end in `/`), sorted. */
-export const deployFiles = (directory: string): string[] => {
+/**
+ * Every entry a deploy of `directory` would hold, as archive paths (directories end in `/`), sorted.
+ * `skip` leaves out more paths (and, for folders, everything under them): `w7s dev` skips its data folder.
+ */
+export const deployFiles = (directory: string, skip?: (path: string) => boolean): string[] => {
   const found: string[] = [];
   const visiting = new Set<string>();
   const walk = (absolute: string, prefix: string) => {
@@ -27,12 +30,12 @@ export const deployFiles = (directory: string): string[] => {
       if (kind === undefined) continue;
       if (kind.isDirectory()) {
         const path = `${prefix}${entry.name}/`;
-        if (isExcludedFromDeploy(path)) continue;
+        if (isExcludedFromDeploy(path) || skip?.(path)) continue;
         found.push(path);
         walk(child, path);
       } else if (kind.isFile()) {
         const path = `${prefix}${entry.name}`;
-        if (!isExcludedFromDeploy(path)) found.push(path);
+        if (!isExcludedFromDeploy(path) && !skip?.(path)) found.push(path);
       }
     }
     visiting.delete(real);

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { deployFiles } from "@w7s/action";
 import { makeWorkerdRuntime, provisionerLayer } from "@w7s/adapter-node";
 import {
@@ -42,8 +42,12 @@ export const issuePlatformTokens = (): PlatformTokens => ({
 });
 
 /** The app's files as a deploy would see them, without the dev data folder. */
-export const appPaths = (root: string): string[] =>
-  deployFiles(root).filter((path) => !path.endsWith("/") && !path.startsWith(`${LOCAL_DATA_DIR}/`));
+export const appPaths = (root: string, dataDir = join(root, LOCAL_DATA_DIR)): string[] => {
+  const data = `${relative(root, dataDir).replaceAll("\\", "/")}/`;
+  return deployFiles(root, (path) => path === data || path.startsWith(data)).filter(
+    (path) => !path.endsWith("/"),
+  );
+};
 
 /** What the last load found. */
 export interface LoadedApp {
@@ -76,8 +80,6 @@ export interface DevBackendOptions {
   /** Postgres bindings: `bindings.hyperdrive` id -> connection string. */
   readonly hyperdrive?: Readonly<Record<string, string>>;
 }
-
-const decoder = new TextDecoder();
 
 /** E.1 upload order: vars, secrets, storage, then RPC, identity, queue, workflow and AI bindings. */
 const runtimeBindings = (
@@ -153,7 +155,7 @@ export const makeDevBackend = (options: DevBackendOptions) => {
 
   /** Reads the app again and, when it has a backend, publishes it; the old one serves until the new one loaded. */
   const load = async (): Promise<LoadedApp> => {
-    const paths = appPaths(options.root);
+    const paths = appPaths(options.root, options.dataDir);
     const layout = detectLayout(paths);
     const manifestPath = join(options.root, "w7s.json");
     let manifestText: string | undefined;
@@ -258,12 +260,3 @@ export const makeDevBackend = (options: DevBackendOptions) => {
 };
 
 export type DevBackend = ReturnType<typeof makeDevBackend>;
-
-/** A text file of the app, or `undefined`. */
-export const readAppText = (root: string, path: string): string | undefined => {
-  try {
-    return decoder.decode(readFileSync(join(root, path)));
-  } catch {
-    return undefined;
-  }
-};

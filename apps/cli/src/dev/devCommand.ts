@@ -43,6 +43,7 @@ when a file changes.
   --backend <url>          proxy the backend to this dev server instead of running one
   --command <command>      start this dev command first (stopped with w7s dev)
   --data-dir <dir>         where bindings keep their data (default ${LOCAL_DATA_DIR})
+  --hyperdrive <id=url,...> Postgres bindings: bindings.hyperdrive id -> postgres:// URL (W7S_HYPERDRIVE)
   --no-watch               do not reload on changes`;
 
 /** What `w7s dev` serves, as its status endpoint reports it. */
@@ -81,6 +82,23 @@ export interface RunningDev {
 
 const WATCH_DEBOUNCE_MS = 30;
 
+/** `id=postgres://...` pairs, comma separated. */
+export const parseHyperdrive = (value: string | undefined): Record<string, string> => {
+  const bindings: Record<string, string> = {};
+  for (const pair of (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")) {
+    const at = pair.indexOf("=");
+    const id = pair.slice(0, at).trim();
+    const url = pair.slice(at + 1).trim();
+    if (at <= 0 || !/^postgres(?:ql)?:\/\//.test(url))
+      throw new UsageError(`--hyperdrive ${pair} must be <id>=postgres://user:password@host:port/db.`);
+    bindings[id] = url;
+  }
+  return bindings;
+};
+
 export const startDev = async (argv: readonly string[], io: CommandIo): Promise<RunningDev> => {
   const { values, flags } = parseArgs(argv, {
     valued: [
@@ -116,6 +134,7 @@ export const startDev = async (argv: readonly string[], io: CommandIo): Promise<
   const dataDir = resolve(root, values["data-dir"] ?? LOCAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const explicitFrontend = values.frontend === undefined ? undefined : resolve(root, values.frontend);
+  const hyperdrive = parseHyperdrive(values.hyperdrive ?? io.env.W7S_HYPERDRIVE);
   const tokens = issuePlatformTokens();
   const ingressToken = randomBytes(24).toString("base64url");
   const registry = makeRegistry(registryDirectory(io.env));
@@ -214,6 +233,7 @@ export const startDev = async (argv: readonly string[], io: CommandIo): Promise<
       platformServiceUrl: `http://127.0.0.1:${actualPort}`,
       tokens,
       environmentVariables: io.env,
+      hyperdrive,
     });
 
   let loading: Promise<void> | undefined;
@@ -264,13 +284,14 @@ export const startDev = async (argv: readonly string[], io: CommandIo): Promise<
   let watcher: ReturnType<typeof watch> | undefined;
   if (!flags.has("no-watch") && backend !== undefined) {
     let timer: NodeJS.Timeout | undefined;
+    const dataRelative = relative(root, dataDir).replaceAll("\\", "/");
     const changed = new Set<string>();
     watcher = watch(root, { recursive: true }, (_event, name) => {
       if (name === null) return;
       const path = relative(root, join(root, name.toString())).replaceAll("\\", "/");
       if (
-        path.startsWith(`${LOCAL_DATA_DIR}/`) ||
-        path === LOCAL_DATA_DIR ||
+        path.startsWith(`${dataRelative}/`) ||
+        path === dataRelative ||
         isExcludedFromDeploy(path) ||
         isExcludedFromDeploy(`${path}/`)
       )
