@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { zipDirectory } from "@w7s/action";
 import type { ServerSettings } from "./config.js";
 import { closeOnSignal, nextStopSignal } from "./serve.js";
 import { type RunningServer, startServer } from "./server.js";
-import { zipDirectory } from "./zipDirectory.js";
 
 export interface DemoDeploy {
   readonly example: string;

@@ -13,9 +13,3 @@ export { type DeployOutcome, demoUrlLines, deployExamples, runDemo } from "./dem
 export { defaultPublicUrl, initConfig, initInstructions } from "./init.js";
 export { closeOnSignal, nextStopSignal, serveCommand } from "./serve.js";
 export { type RunningServer, type StartOptions, startServer } from "./server.js";
-export {
-  ACTION_EXCLUDE_PATTERNS,
-  deployFiles,
-  isExcludedFromDeploy,
-  zipDirectory,
-} from "./zipDirectory.js";

@@ -2,18 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ACTION_EXCLUDE_PATTERNS, deployFiles, isExcludedFromDeploy, zipDirectory } from "@w7s/action";
 import { request, requirePostgres, TEST_DATABASE_URL } from "@w7s/conformance";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
 import { type DeployOutcome, demoUrlLines, deployExamples } from "../src/demo.js";
 import { type RunningServer, startServer } from "../src/server.js";
-import {
-  ACTION_EXCLUDE_PATTERNS,
-  deployFiles,
-  isExcludedFromDeploy,
-  zipDirectory,
-} from "../src/zipDirectory.js";
 
 const hasZip = (() => {
   try {

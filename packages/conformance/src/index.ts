@@ -1,7 +1,9 @@
 /**
- * Public API of @w7s/conformance: the adapter scenario suite, the GitHub stand-in it runs against, and
- * the local services tests need (PostgreSQL, started when it is down).
+ * Public API of @w7s/conformance: the adapter scenario suite, the GitHub stand-in it runs against, the
+ * Telegram Bot API and W7S read-API stand-ins client tests use, and the local services tests need
+ * (PostgreSQL, started when it is down).
  */
 export * from "./github/index.js";
 export * from "./services/index.js";
+export * from "./standIns/index.js";
 export * from "./suite/index.js";

@@ -92,3 +92,60 @@ export const paginationLink = (
   if (page > 1) relations.push(`<${pageUrl(1)}>; rel="first"`);
   return relations.length === 0 ? undefined : relations.join(", ");
 };
+
+/** An issue as the stand-in keeps it. */
+export interface StoredIssue {
+  readonly number: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  readonly createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** A pull request: listed by the issues endpoint, as GitHub does, with a `pull_request` key. */
+  readonly pullRequest: boolean;
+  readonly author: string;
+}
+
+/** GitHub's issue object (api version 2022-11-28): the fields a client could rely on. */
+export const issueBody = (fullName: string, issue: StoredIssue, apiUrl: string) => {
+  const id = stableId(`${fullName}#${issue.number}`);
+  return {
+    url: `${apiUrl}/repos/${fullName}/issues/${issue.number}`,
+    repository_url: `${apiUrl}/repos/${fullName}`,
+    html_url: `https://github.com/${fullName}/${issue.pullRequest ? "pull" : "issues"}/${issue.number}`,
+    id,
+    node_id: `I_${id.toString(36)}`,
+    number: issue.number,
+    title: issue.title,
+    user: { login: issue.author, id: stableId(issue.author), type: "Bot" },
+    labels: [],
+    state: issue.state,
+    state_reason: issue.state === "closed" ? "completed" : null,
+    locked: false,
+    assignee: null,
+    assignees: [],
+    comments: 0,
+    created_at: issue.createdAt,
+    updated_at: issue.updatedAt,
+    closed_at: issue.closedAt,
+    author_association: "NONE",
+    body: issue.body,
+    ...(issue.pullRequest
+      ? {
+          pull_request: {
+            url: `${apiUrl}/repos/${fullName}/pulls/${issue.number}`,
+            html_url: `https://github.com/${fullName}/pull/${issue.number}`,
+          },
+        }
+      : {}),
+  };
+};
+
+/** GitHub's 422 body for an invalid request. */
+export const validationFailedBody = (resource: string, field: string, code: string) => ({
+  message: "Validation Failed",
+  errors: [{ resource, field, code }],
+  documentation_url: documentation,
+  status: "422",
+});

@@ -3,16 +3,20 @@
  * answers with GitHub's response shapes, so adapters are tested against the protocol rather than against
  * a mock of our own code.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { makeOidcIssuer, type OidcClaims } from "./oidcIssuer.js";
 import {
   errorBody,
   errorMessages,
+  issueBody,
   type PermissionsField,
   paginationLink,
   type RepoPermissions,
   repositoryBody,
+  type StoredIssue,
+  validationFailedBody,
 } from "./restShapes.js";
 
 /** One request the stand-in received (REST and OIDC alike), for assertions on paths and headers. */
@@ -32,6 +36,32 @@ export interface InstallationTokenOptions {
    * false, the two shapes app and workflow tokens are seen to get.
    */
   readonly repositoryPermissions?: "omitted" | "all-false";
+}
+
+/** An issue to seed a repository with (`seedIssues`). */
+export interface SeedIssue {
+  readonly title: string;
+  readonly body?: string | null;
+  readonly state?: "open" | "closed";
+  /** A pull request (the issues endpoint lists those too). */
+  readonly pullRequest?: boolean;
+}
+
+/** An issue as the stand-in holds it, for assertions. */
+export interface StandInIssue {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string | null;
+  readonly state: "open" | "closed";
+  readonly pullRequest: boolean;
+}
+
+/** What `addActionsRunner` returns: the two variables a GitHub runner sets for `id-token: write` jobs. */
+export interface ActionsIdTokenRequest {
+  /** `ACTIONS_ID_TOKEN_REQUEST_URL` (already has `?api-version=2.0`; clients append `&audience=`). */
+  readonly requestUrl: string;
+  /** `ACTIONS_ID_TOKEN_REQUEST_TOKEN`. */
+  readonly requestToken: string;
 }
 
 export interface GitHubStandInOptions {
@@ -66,6 +96,15 @@ export interface GitHubStandIn {
   rateLimitNext(count?: number): void;
   /** The next `count` (default 1) JWKS requests answer `status`. */
   failNextJwks(status: number, count?: number): void;
+  /** Adds issues (and pull requests) to a repository, numbered after the ones it has, oldest first. */
+  seedIssues(fullName: string, issues: readonly SeedIssue[]): void;
+  /** The repository's issues and pull requests, by number. */
+  issues(fullName: string): StandInIssue[];
+  /**
+   * A job allowed to request OIDC tokens: the runner's request URL and token. A request answers
+   * `{ count, value }` with a token minted for these claims and the `audience` the client asked for.
+   */
+  addActionsRunner(claims: Omit<OidcClaims, "audience">): ActionsIdTokenRequest;
   close(): Promise<void>;
 }
 
@@ -94,6 +133,17 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
   const requests: RecordedRequest[] = [];
   const apiFailures: Array<number | "rate-limited"> = [];
   const jwksFailures: number[] = [];
+  const repoIssues = new Map<string, StoredIssue[]>();
+  const runners = new Map<string, Omit<OidcClaims, "audience">>();
+  const issuesOf = (fullName: string): StoredIssue[] => {
+    const key = fullName.toLowerCase();
+    let list = repoIssues.get(key);
+    if (list === undefined) {
+      list = [];
+      repoIssues.set(key, list);
+    }
+    return list;
+  };
 
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -145,10 +195,111 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
     );
   };
 
-  const handle = (request: IncomingMessage, response: ServerResponse) => {
+  /** Whether `token` may see `fullName` (its issues); write access is not modelled separately. */
+  const canSee = (token: string | undefined, fullName: string): boolean => {
+    const key = fullName.toLowerCase();
+    if (token !== undefined && users.get(token)?.has(key)) return true;
+    if (token !== undefined && installations.get(token)?.repos.includes(key)) return true;
+    return publicRepos.has(key);
+  };
+
+  const listIssues = (response: ServerResponse, fullName: string, query: URLSearchParams) => {
+    const state = query.get("state") ?? "open";
+    const perPage = Math.min(Math.max(Number(query.get("per_page") ?? 30) || 30, 1), 100);
+    const page = Math.max(Number(query.get("page") ?? 1) || 1, 1);
+    // GitHub's default order: newest first.
+    const matching = [...issuesOf(fullName)]
+      .reverse()
+      .filter((issue) => state === "all" || issue.state === state);
+    const lastPage = Math.max(1, Math.ceil(matching.length / perPage));
+    const items = matching
+      .slice((page - 1) * perPage, page * perPage)
+      .map((issue) => issueBody(fullName, issue, url));
+    const pageUrl = (n: number) => {
+      const next = new URL(`${url}/repos/${fullName}/issues`);
+      for (const [name, value] of query) if (name !== "page") next.searchParams.set(name, value);
+      next.searchParams.set("per_page", String(perPage));
+      next.searchParams.set("page", String(n));
+      return next.toString();
+    };
+    const link = paginationLink(pageUrl, page, lastPage);
+    return send(response, 200, items, link === undefined ? {} : { link });
+  };
+
+  const issueFields = (body: unknown): { title?: unknown; body?: unknown; state?: unknown } =>
+    typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+
+  const createIssue = (response: ServerResponse, fullName: string, payload: unknown) => {
+    const fields = issueFields(payload);
+    if (typeof fields.title !== "string" || fields.title === "")
+      return send(response, 422, validationFailedBody("Issue", "title", "missing_field"));
+    const list = issuesOf(fullName);
+    const now = new Date().toISOString();
+    const issue: StoredIssue = {
+      number: list.length + 1,
+      title: fields.title,
+      body: typeof fields.body === "string" ? fields.body : null,
+      state: "open",
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      pullRequest: false,
+      author: "github-actions[bot]",
+    };
+    list.push(issue);
+    return send(response, 201, issueBody(fullName, issue, url), {
+      location: `${url}/repos/${fullName}/issues/${issue.number}`,
+    });
+  };
+
+  const updateIssue = (response: ServerResponse, fullName: string, number: number, payload: unknown) => {
+    const issue = issuesOf(fullName).find((candidate) => candidate.number === number);
+    if (issue === undefined) return send(response, 404, errorBody(404, errorMessages.notFound));
+    const fields = issueFields(payload);
+    if (fields.state !== undefined && fields.state !== "open" && fields.state !== "closed")
+      return send(response, 422, validationFailedBody("Issue", "state", "invalid"));
+    if (typeof fields.title === "string") issue.title = fields.title;
+    if (typeof fields.body === "string" || fields.body === null) issue.body = fields.body as string | null;
+    if (fields.state === "open" || fields.state === "closed") {
+      issue.closedAt = fields.state === "closed" ? new Date().toISOString() : null;
+      issue.state = fields.state;
+    }
+    issue.updatedAt = new Date().toISOString();
+    return send(response, 200, issueBody(fullName, issue, url));
+  };
+
+  const mintForRunner = async (
+    response: ServerResponse,
+    request: IncomingMessage,
+    query: URLSearchParams,
+  ) => {
+    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "")?.[1];
+    const claims = token === undefined ? undefined : runners.get(token);
+    if (claims === undefined) return send(response, 401, { message: "Unauthorized" });
+    const audience = query.get("audience") ?? undefined;
+    const value = await oidc.mint({ ...claims, ...(audience === undefined ? {} : { audience }) });
+    return send(response, 200, { count: value.length, value });
+  };
+
+  const readBody = (request: IncomingMessage): Promise<unknown> =>
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        try {
+          resolve(chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        } catch {
+          resolve(Symbol.for("invalid-json"));
+        }
+      });
+    });
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const target = new URL(request.url ?? "/", url);
     const method = request.method ?? "GET";
     requests.push({ method, path: `${target.pathname}${target.search}`, headers: request.headers });
+
+    if (target.pathname === "/_actions/idtoken") return mintForRunner(response, request, target.searchParams);
 
     if (target.pathname === "/oidc/.well-known/jwks") {
       const failure = jwksFailures.shift();
@@ -194,9 +345,34 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
     if (method === "GET" && target.pathname === "/installation/repositories") {
       return listInstallationRepositories(response, token, target.searchParams);
     }
+    const issuesPath = /^\/repos\/([^/]+)\/([^/]+)\/issues(?:\/(\d+))?\/?$/.exec(target.pathname);
+    if (issuesPath !== null) {
+      const fullName =
+        `${decodeURIComponent(issuesPath[1]!)}/${decodeURIComponent(issuesPath[2]!)}`.toLowerCase();
+      const number = issuesPath[3] === undefined ? undefined : Number(issuesPath[3]);
+      if (!canSee(token, fullName)) return send(response, 404, errorBody(404, errorMessages.notFound));
+      if (method === "GET" && number === undefined)
+        return listIssues(response, fullName, target.searchParams);
+      if (method !== "GET" && token === undefined)
+        return send(response, 401, errorBody(401, errorMessages.requiresAuthentication));
+      const payload = method === "GET" ? undefined : await readBody(request);
+      if (typeof payload === "symbol") return send(response, 400, errorBody(400, "Problems parsing JSON"));
+      if (method === "POST" && number === undefined) return createIssue(response, fullName, payload);
+      if (method === "PATCH" && number !== undefined) return updateIssue(response, fullName, number, payload);
+      if (method === "GET" && number !== undefined) {
+        const issue = issuesOf(fullName).find((candidate) => candidate.number === number);
+        return issue === undefined
+          ? send(response, 404, errorBody(404, errorMessages.notFound))
+          : send(response, 200, issueBody(fullName, issue, url));
+      }
+    }
     return send(response, 404, errorBody(404, errorMessages.notFound));
   };
-  server.on("request", handle);
+  server.on("request", (request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      send(response, 500, errorBody(500, error instanceof Error ? error.message : String(error)));
+    });
+  });
 
   const queue = <Failure>(into: Failure[], status: Failure, count: number) => {
     for (let index = 0; index < count; index += 1) into.push(status);
@@ -223,6 +399,36 @@ export const startGitHubStandIn = async (options: GitHubStandInOptions = {}): Pr
     failNext: (status, count = 1) => queue(apiFailures, status, count),
     rateLimitNext: (count = 1) => queue(apiFailures, "rate-limited", count),
     failNextJwks: (status, count = 1) => queue(jwksFailures, status, count),
+    seedIssues: (fullName, issues) => {
+      const list = issuesOf(fullName);
+      for (const seed of issues) {
+        const at = new Date().toISOString();
+        list.push({
+          number: list.length + 1,
+          title: seed.title,
+          body: seed.body ?? null,
+          state: seed.state ?? "open",
+          createdAt: at,
+          updatedAt: at,
+          closedAt: seed.state === "closed" ? at : null,
+          pullRequest: seed.pullRequest ?? false,
+          author: "octocat",
+        });
+      }
+    },
+    issues: (fullName) =>
+      issuesOf(fullName).map(({ number, title, body, state, pullRequest }) => ({
+        number,
+        title,
+        body,
+        state,
+        pullRequest,
+      })),
+    addActionsRunner: (claims) => {
+      const requestToken = `runner-${randomUUID()}`;
+      runners.set(requestToken, claims);
+      return { requestUrl: `${url}/_actions/idtoken?api-version=2.0`, requestToken };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,12 @@
+export {
+  type ReadApiRequest,
+  type ReadApiStandIn,
+  startReadApiStandIn,
+  type UsageFixture,
+} from "./readApi.js";
+export {
+  startTelegramStandIn,
+  type TelegramCall,
+  type TelegramMessage,
+  type TelegramStandIn,
+} from "./telegram.js";
