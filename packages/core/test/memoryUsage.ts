@@ -97,7 +97,8 @@ export const memoryUsageLayer = (usage: MemoryUsage): Layer.Layer<UsageStore | U
           const used = counters.map((counter) => usage.bursts.get(counter.key) ?? 0);
           const applied = counters.every((counter, index) => used[index]! + requested <= counter.limit);
           if (applied)
-            counters.forEach((counter, index) => usage.bursts.set(counter.key, used[index]! + requested));
+            for (const [index, counter] of counters.entries())
+              usage.bursts.set(counter.key, used[index]! + requested);
           return { applied, used };
         }),
       suspension: (app) => Effect.sync(() => Option.fromUndefinedOr(usage.suspensions.get(appKey(app)))),
