@@ -1,22 +1,29 @@
 /** Every port the HTTP app needs, on Node, as one Layer. */
 import {
+  type AiProvider,
   type AssetStore,
   BackendRuntime,
   type DeploymentStore,
   type Ids,
   type ProvisionError,
   type Provisioner,
+  type QueueBroker,
   type RepoAuth,
+  type SchedulerLock,
   type StoreError,
   type UsagePolicyStore,
   UsageStore,
+  type WorkflowEngine,
 } from "@w7s/core";
 import { Effect, Layer } from "effect";
+import { aiProviderLayer, type OpenAiProviderOptions } from "./ai/index.js";
 import { assetStoreLayer } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
+import { type NodeQueues, queueBrokerLayer } from "./queues/index.js";
 import { type BackendRuntimeOptions, makeWorkerdRuntime } from "./runtime/index.js";
+import { schedulerLockLayer } from "./scheduler/index.js";
 import { deploymentStoreLayer } from "./store/index.js";
 import {
   makeUsageRecorder,
@@ -24,6 +31,7 @@ import {
   usagePolicyStoreLayer,
   usageStoreLayer,
 } from "./usage/index.js";
+import { type NodeWorkflows, workflowEngineLayer } from "./workflows/index.js";
 
 export interface NodePlatformOptions {
   readonly dataDir: string;
@@ -32,6 +40,8 @@ export interface NodePlatformOptions {
   readonly databaseSchema?: string | undefined;
   readonly auth: RepoAuthOptions;
   readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
+  /** The OpenAI-compatible endpoint behind `W7S_AI`; unset, AI runs answer 503. */
+  readonly ai?: OpenAiProviderOptions | undefined;
 }
 
 /** The workerd runtime, counting storage operations into the UsageStore through a buffered recorder. */
@@ -55,7 +65,11 @@ const countedRuntimeLayer = (
     }),
   );
 
-/** SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization. */
+/**
+ * SQLite + files under `dataDir` (or Postgres for the control plane), workerd for backends, GitHub/OIDC/
+ * deploy-token authorization, the durable queues, workflow instances and scheduler locks in the same
+ * database, and the operator's AI provider.
+ */
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
 ): Layer.Layer<
@@ -66,7 +80,13 @@ export const nodePlatformLayer = (
   | UsageStore
   | UsagePolicyStore
   | RepoAuth
-  | Ids,
+  | Ids
+  | QueueBroker
+  | NodeQueues
+  | WorkflowEngine
+  | NodeWorkflows
+  | SchedulerLock
+  | AiProvider,
   StoreError | ProvisionError
 > => {
   const database = {
@@ -84,5 +104,9 @@ export const nodePlatformLayer = (
     countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
     repoAuthLayer(options.auth),
     idsLayer,
+    queueBrokerLayer(database),
+    workflowEngineLayer(database),
+    schedulerLockLayer(database),
+    aiProviderLayer(options.ai),
   );
 };

@@ -1,0 +1,6 @@
+export {
+  aiProviderLayer,
+  chatCompletionRequest,
+  makeOpenAiProvider,
+  type OpenAiProviderOptions,
+} from "./openAiProvider.js";

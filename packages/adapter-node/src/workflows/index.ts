@@ -1,0 +1,13 @@
+export {
+  NodeWorkflows,
+  openWorkflowStore,
+  type WorkflowEngineOptions,
+  workflowEngineLayer,
+} from "./workflowEngine.js";
+export {
+  interruptedStepMessage,
+  startWorkflowRunner,
+  type WorkflowRunner,
+  type WorkflowRunnerOptions,
+} from "./workflowRunner.js";
+export type { LeasedInstance, WorkflowStore } from "./workflowStore.js";
