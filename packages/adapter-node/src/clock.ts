@@ -32,6 +32,21 @@ export const makeManualClock = (start: number = Date.now()): ManualClock => {
   };
 };
 
+/** Real time plus an offset that only moves forward when told to: time flows, and tests can jump ahead. */
+export const makeAdjustableClock = (): ManualClock => {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms) => {
+      offset += ms;
+      return Date.now() + offset;
+    },
+    set: (ms) => {
+      offset = ms - Date.now();
+    },
+  };
+};
+
 /** Effect's `Clock` reading wall time from `wall`; provide it as `Clock.Clock`. */
 export const effectClockOf = (wall: WallClock): Clock.Clock => {
   const real = Clock.Clock.defaultValue();

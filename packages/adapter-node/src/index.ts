@@ -3,7 +3,14 @@ export * from "./ai/index.js";
 export * from "./assets/index.js";
 export * from "./auth/index.js";
 export * from "./bindings/index.js";
-export { effectClockOf, type ManualClock, makeManualClock, systemClock, type WallClock } from "./clock.js";
+export {
+  effectClockOf,
+  type ManualClock,
+  makeAdjustableClock,
+  makeManualClock,
+  systemClock,
+  type WallClock,
+} from "./clock.js";
 export { idsLayer } from "./ids.js";
 export { type NodePlatformOptions, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";
