@@ -180,6 +180,38 @@ describe.each(databases)("durable queue on $name", (database) => {
     }
   });
 
+  it("a batch deferred by a usage limit comes back later without using an attempt", async () => {
+    const clock = makeManualClock(3_000_000);
+    const seen: number[] = [];
+    const delivery = startQueueDelivery({
+      store,
+      now: clock.now,
+      pollMs: 10,
+      deliver: async (batch) => {
+        seen.push(batch.messages[0]!.attempts);
+        return seen.length < 3
+          ? { _tag: "Deferred", error: "Short-window usage limit exceeded.", retryAfterSeconds: 30 }
+          : { _tag: "Acked", status: 200 };
+      },
+    });
+    try {
+      await store.send([message("q-limited", 1, clock.now())]);
+      delivery.wake();
+      await until(() => seen.length === 1);
+      clock.advance(29_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toHaveLength(1);
+      for (const expected of [2, 3]) {
+        clock.advance(30_000);
+        await until(() => seen.length === expected);
+      }
+      await until(async () => (await store.pending("q-limited")) === 0);
+      expect(seen).toEqual([1, 1, 1]);
+    } finally {
+      await delivery.stop();
+    }
+  });
+
   it("a lease that was never settled (the server died) is delivered again; past the last attempt it becomes a dead letter", async () => {
     const clock = makeManualClock(2_000_000);
     await store.send([message("q-crash", 1, clock.now())]);

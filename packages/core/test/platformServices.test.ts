@@ -408,6 +408,18 @@ describe("E.4 queues", () => {
       _tag: "Failed",
       error: "W7S queue mapping was not found for w7s-gone.",
     });
+    // A queue.delivery limit defers the batch (no dispatch, no attempt used) instead of failing it.
+    world.usage.policies.set("usage_limit_policy:v1:repo:acme:worker", {
+      version: 1,
+      metrics: { "queue.delivery": 1 },
+    });
+    const dispatched = requests.length;
+    expect(await run(deliverQueueBatch(batch, config))).toMatchObject({
+      _tag: "Deferred",
+      error: expect.stringContaining("Daily usage limit exceeded for queue.delivery"),
+      retryAfterSeconds: expect.any(Number),
+    });
+    expect(requests).toHaveLength(dispatched);
   });
 });
 

@@ -72,9 +72,11 @@ export const makePostgresQueueStore = (sql: postgres.Sql, close: () => Promise<v
     return rows.length > 0;
   },
 
-  retry: async (batch, visibleAt, error) => {
+  retry: async (batch, visibleAt, error, options) => {
     const rows = await sql`
-      update w7s_queue_messages set visible_at = ${visibleAt}, lease_token = null, last_error = ${error}
+      update w7s_queue_messages
+      set visible_at = ${visibleAt}, lease_token = null, last_error = ${error},
+          attempts = attempts - ${options?.refund === true ? 1 : 0}
       where lease_token = ${batch.leaseToken} and seq = any(${seqs(batch.messages)}::bigint[])
       returning seq`;
     return rows.length > 0;

@@ -113,6 +113,11 @@ export const startQueueDelivery = (options: QueueDeliveryOptions): QueueDelivery
       await store.ack(batch);
       return;
     }
+    if (outcome._tag === "Deferred") {
+      // A usage limit blocked the delivery before it was made: same messages later, no attempt used.
+      await store.retry(batch, now() + outcome.retryAfterSeconds * 1000, outcome.error, { refund: true });
+      return;
+    }
     // The whole batch failed: what has used its last retry is kept as a dead letter, the rest comes again.
     const last = live.filter((message) => message.attempts >= maxAttempts);
     const again = live.filter((message) => message.attempts < maxAttempts);

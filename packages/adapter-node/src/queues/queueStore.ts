@@ -48,8 +48,13 @@ export interface DurableQueueStore {
   readonly claim: (request: ClaimRequest) => Promise<LeasedBatch | undefined>;
   /** Deletes the batch; false when the lease was lost (another claimer holds it now). */
   readonly ack: (batch: LeasedBatch) => Promise<boolean>;
-  /** Makes the batch visible again at `visibleAt` with its last error. */
-  readonly retry: (batch: LeasedBatch, visibleAt: number, error: string) => Promise<boolean>;
+  /** Makes the batch visible again at `visibleAt` with its last error; `refund` gives its attempt back. */
+  readonly retry: (
+    batch: LeasedBatch,
+    visibleAt: number,
+    error: string,
+    options?: { readonly refund?: boolean },
+  ) => Promise<boolean>;
   /** Moves messages of the batch to the dead letters. */
   readonly deadLetter: (
     batch: LeasedBatch,
@@ -163,10 +168,10 @@ export const makeSqliteQueueStore = (db: EmbeddedDatabase, release: () => void):
         [batch.leaseToken, ...seqs(batch)],
       ).length > 0,
 
-    retry: async (batch, visibleAt, error) =>
+    retry: async (batch, visibleAt, error, options) =>
       db.query<{ seq: number }>(
-        `update queue_messages set visible_at = ?, lease_token = null, last_error = ? where lease_token = ? and seq in (${placeholders(batch.messages.length)}) returning seq`,
-        [visibleAt, error, batch.leaseToken, ...seqs(batch)],
+        `update queue_messages set visible_at = ?, lease_token = null, last_error = ?, attempts = attempts - ? where lease_token = ? and seq in (${placeholders(batch.messages.length)}) returning seq`,
+        [visibleAt, error, options?.refund === true ? 1 : 0, batch.leaseToken, ...seqs(batch)],
       ).length > 0,
 
     deadLetter: async (batch, messages, failedAt, error) => {

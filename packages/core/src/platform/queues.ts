@@ -172,10 +172,15 @@ export const sendQueueMessage = (request: Request, config: PlatformConfig) =>
     };
   });
 
-/** What became of one delivered batch: acknowledged, or failed and to be retried whole. */
+/**
+ * What became of one delivered batch: acknowledged; failed and to be retried whole (an attempt used); or
+ * deferred by a `queue.delivery` usage limit, to be tried again once the window has passed without using
+ * an attempt, so a limit delays messages but never turns them into dead letters.
+ */
 export type QueueDeliveryOutcome =
   | { readonly _tag: "Acked"; readonly status: number }
-  | { readonly _tag: "Failed"; readonly error: string; readonly status?: number };
+  | { readonly _tag: "Failed"; readonly error: string; readonly status?: number }
+  | { readonly _tag: "Deferred"; readonly error: string; readonly retryAfterSeconds: number };
 
 const isEnvelope = Schema.is(QueueMessageEnvelope);
 
@@ -194,8 +199,9 @@ const consumerMessage = (message: QueueBatch["messages"][number]) => {
 
 /**
  * Hands one batch to the backend that owns its queue, in ONE request; a 2xx acknowledges every message, any
- * other answer (or no consumer, or a blocked `queue.delivery` limit) fails the whole batch for the broker to
- * retry. Never fails itself: the outcome says what happened.
+ * other answer (or no consumer) fails the whole batch for the broker to retry; a blocked `queue.delivery`
+ * limit (checked first, for the batch's message count) defers it. Never fails itself: the outcome says what
+ * happened.
  */
 export const deliverQueueBatch = (batch: QueueBatch, config: PlatformConfig) =>
   Effect.gen(function* () {
@@ -214,7 +220,14 @@ export const deliverQueueBatch = (batch: QueueBatch, config: PlatformConfig) =>
       return failed(queueMessages.deploymentMissing(batch.queueName));
     const units = batch.messages.length;
     const blocked = yield* checkBlockedUsageLimit({ metric: "queue.delivery", app, units }, config);
-    if (blocked !== undefined) return failed(tooManyRequests(blocked.rejection).message, 429);
+    if (blocked !== undefined) {
+      const limited = tooManyRequests(blocked.rejection);
+      return {
+        _tag: "Deferred",
+        error: limited.message,
+        retryAfterSeconds: limited.retryAfterSeconds,
+      } as const;
+    }
 
     const consumer = mapping.value.consumer;
     const request = new Request(internalUrl(app.orgSlug, consumer), {
