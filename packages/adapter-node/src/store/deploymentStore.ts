@@ -1,12 +1,5 @@
 /** DeploymentStore on the embedded SQLite database (DECISIONS 6: the switch is one transaction). */
-import {
-  BindingTokenEntry,
-  CustomDomainMapping,
-  DeploymentStore,
-  QueueMapping,
-  ScheduleMapping,
-  StoreError,
-} from "@w7s/core";
+import { BindingTokenEntry, CustomDomainMapping, DeploymentStore, QueueMapping, StoreError } from "@w7s/core";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import { Effect, Layer } from "effect";
 import { decodeAppCursor } from "./cursor.js";
@@ -19,6 +12,7 @@ import {
   decodeStored,
   expectCurrent,
   makeRecordCache,
+  makeScheduleCache,
   storeFailure,
   switchRows,
 } from "./storeRecords.js";
@@ -39,6 +33,7 @@ const attempt = <A>(operation: string, body: () => A): Effect.Effect<A, StoreErr
 const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
   const q = db.builder;
   const { stored } = makeRecordCache();
+  const decodeSchedules = makeScheduleCache();
   const currentPointerSql = q
     .select({ deployment_id: currentDeployments.deployment_id })
     .from(currentDeployments)
@@ -261,13 +256,7 @@ const makeStore = (db: EmbeddedDatabase): DeploymentStore["Service"] => {
         db.all<{ mapping: string }>(
           q.select({ mapping: schedules.mapping }).from(schedules).orderBy(asc(schedules.id)),
         ),
-      ).pipe(
-        Effect.flatMap((rows) =>
-          Effect.forEach(rows, (row) =>
-            decodeStored(ScheduleMapping, "DeploymentStore.listSchedules", row.mapping),
-          ),
-        ),
-      ),
+      ).pipe(Effect.flatMap(decodeSchedules)),
 
     findQueue: (queueName) =>
       attempt("DeploymentStore.findQueue", () =>
