@@ -42,7 +42,7 @@ const deliveryFailure = (operation: string) => (cause: unknown) =>
 /** Opens the queue's database (creating its tables); closed with the Layer's scope. */
 export const openQueueStore = (options: QueueBrokerOptions): Promise<DurableQueueStore> =>
   options.databaseUrl !== undefined && options.databaseUrl !== ""
-    ? openPostgresPool({ databaseUrl: options.databaseUrl, schema: options.databaseSchema, max: 10 }).then(
+    ? openPostgresPool({ databaseUrl: options.databaseUrl, schema: options.databaseSchema, max: 6 }).then(
         async (sql) => {
           try {
             await sql.begin(async (tx) => {

@@ -77,7 +77,7 @@ export const openLockStore = async (options: SchedulerLockOptions): Promise<Lock
     const sql = await openPostgresPool({
       databaseUrl: options.databaseUrl,
       schema: options.databaseSchema,
-      max: 3,
+      max: 2,
     });
     try {
       await sql.begin(async (tx) => {

@@ -30,7 +30,7 @@ export interface WorkflowEngineOptions {
 /** Opens the instance store's database (creating its table); close it with `store.close()`. */
 export const openWorkflowStore = (options: WorkflowEngineOptions): Promise<WorkflowStore> =>
   options.databaseUrl !== undefined && options.databaseUrl !== ""
-    ? openPostgresPool({ databaseUrl: options.databaseUrl, schema: options.databaseSchema, max: 5 }).then(
+    ? openPostgresPool({ databaseUrl: options.databaseUrl, schema: options.databaseSchema, max: 3 }).then(
         async (sql) => {
           try {
             await sql.begin(async (tx) => {
