@@ -69,8 +69,10 @@ const instanceFor = (repoSlug: string, workflow = "flow"): WorkflowInstance => (
 
 describe.each(databases)("durable queue on $name", (database) => {
   let store: DurableQueueStore;
+  let options: ReturnType<Database["options"]>;
   beforeEach(async () => {
-    store = await openQueueStore(database.options());
+    options = database.options();
+    store = await openQueueStore(options);
     return () => store.close();
   });
 
@@ -180,6 +182,42 @@ describe.each(databases)("durable queue on $name", (database) => {
     }
   });
 
+  it("two delivery loops on one database (two servers) never deliver a message twice at the same time", async () => {
+    const inFlight = new Set<string>();
+    const delivered = new Map<string, number>();
+    let overlaps = 0;
+    const deliver = async (batch: QueueBatch): Promise<QueueDeliveryOutcome> => {
+      for (const entry of batch.messages) {
+        if (inFlight.has(entry.id)) overlaps += 1;
+        inFlight.add(entry.id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const entry of batch.messages) {
+        inFlight.delete(entry.id);
+        delivered.set(entry.id, (delivered.get(entry.id) ?? 0) + 1);
+      }
+      return { _tag: "Acked", status: 200 };
+    };
+    const other = await openQueueStore(options);
+    const loops = [
+      startQueueDelivery({ store, deliver, pollMs: 5, concurrency: 4 }),
+      startQueueDelivery({ store: other, deliver, pollMs: 5, concurrency: 4 }),
+    ];
+    try {
+      await store.send(
+        Array.from({ length: 300 }, (_, index) => message(`q-two-${index % 4}`, index, Date.now())),
+      );
+      for (const loop of loops) loop.wake();
+      await until(() => delivered.size === 300, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(overlaps).toBe(0);
+      expect([...delivered.values()].every((count) => count === 1)).toBe(true);
+    } finally {
+      for (const loop of loops) await loop.stop();
+      await other.close();
+    }
+  });
+
   it("a batch deferred by a usage limit comes back later without using an attempt", async () => {
     const clock = makeManualClock(3_000_000);
     const seen: number[] = [];
@@ -198,12 +236,15 @@ describe.each(databases)("durable queue on $name", (database) => {
       await store.send([message("q-limited", 1, clock.now())]);
       delivery.wake();
       await until(() => seen.length === 1);
+      // Let the deferral be written before jumping past the 15 s lease (a real lease has a heartbeat).
+      await new Promise((resolve) => setTimeout(resolve, 100));
       clock.advance(29_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(seen).toHaveLength(1);
       for (const expected of [2, 3]) {
         clock.advance(30_000);
         await until(() => seen.length === expected);
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await until(async () => (await store.pending("q-limited")) === 0);
       expect(seen).toEqual([1, 1, 1]);

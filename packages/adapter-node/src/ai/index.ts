@@ -1,3 +1,4 @@
+/** The AI provider on Node: any OpenAI-compatible chat-completions endpoint. */
 export {
   aiProviderLayer,
   chatCompletionRequest,

@@ -1,3 +1,4 @@
+/** The durable queue on Node: the QueueBroker Layer, its store and the delivery loop. */
 export { NodeQueues, openQueueStore, type QueueBrokerOptions, queueBrokerLayer } from "./queueBroker.js";
 export {
   DEFAULT_QUEUE_LEASE_MS,

@@ -1,3 +1,4 @@
+/** Schedules on Node: the SchedulerLock Layer and the per-minute loop. */
 export {
   type MinuteScheduler,
   type MinuteSchedulerOptions,

@@ -1,3 +1,4 @@
+/** Durable workflow instances on Node: the WorkflowEngine Layer, its store and the runner. */
 export {
   NodeWorkflows,
   openWorkflowStore,
