@@ -127,8 +127,11 @@ export const makeSqliteQueueStore = (db: EmbeddedDatabase, release: () => void):
       });
     },
 
-    claim: async ({ now, leaseMs, batchSize, leaseToken }) =>
-      db.transaction(() => {
+    claim: async ({ now, leaseMs, batchSize, leaseToken }) => {
+      // Idle loops ask often: a plain read first, so they take the file's write lock only when there is work.
+      if (db.query("select 1 from queue_messages where visible_at <= ? limit 1", [now]).length === 0)
+        return undefined;
+      return db.transaction(() => {
         const head = db.query<{ queue_name: string }>(
           "select queue_name from queue_messages where visible_at <= ? order by visible_at, seq limit 1",
           [now],
@@ -160,7 +163,8 @@ export const makeSqliteQueueStore = (db: EmbeddedDatabase, release: () => void):
             attempts: Number(row.attempts) + 1,
           })),
         };
-      }),
+      });
+    },
 
     ack: async (batch) =>
       db.query<{ seq: number }>(

@@ -119,8 +119,14 @@ export const makeSqliteWorkflowStore = (db: EmbeddedDatabase, release: () => voi
         )[0]?.n ?? 0,
       ),
 
-    claim: async ({ now, leaseMs, limit, leaseToken }) =>
-      db.transaction(() => {
+    claim: async ({ now, leaseMs, limit, leaseToken }) => {
+      // Idle runners ask often: a plain read first, so they take the file's write lock only when there is work.
+      if (
+        db.query(`select 1 from workflow_instances where ${ACTIVE} and visible_at <= ? limit 1`, [now])
+          .length === 0
+      )
+        return [];
+      return db.transaction(() => {
         const rows = db.query<{ id: string; instance: string; attempts: number }>(
           `select id, instance, attempts from workflow_instances where ${ACTIVE} and visible_at <= ? order by visible_at limit ?`,
           [now, limit],
@@ -136,7 +142,8 @@ export const makeSqliteWorkflowStore = (db: EmbeddedDatabase, release: () => voi
           attempts: Number(row.attempts) + 1,
           leaseToken,
         }));
-      }),
+      });
+    },
 
     complete: async (leased, output, now) =>
       settle(
