@@ -21,14 +21,26 @@ export interface ServerSettings {
   readonly limitExemptOwners: readonly string[];
   /** Postgres bindings apps may name in `bindings.hyperdrive`: id -> `postgres://` connection string. */
   readonly hyperdrive: Readonly<Record<string, string>>;
+  /** The OpenAI-compatible API root behind `W7S_AI` (`https://api.openai.com/v1`); unset: AI answers 503. */
+  readonly aiBaseUrl: string | undefined;
+  readonly aiApiKey: string | undefined;
+  /** Public `@w7s/...` model name -> the provider's model name; the models apps may use. */
+  readonly aiModels: Readonly<Record<string, string>>;
+  /** The model a request without `model` gets (default: the first of `aiModels`). */
+  readonly aiDefaultModel: string | undefined;
+  /** How long a claimed queue batch or workflow step stays invisible to other servers without a heartbeat. */
+  readonly queueLeaseSeconds: number;
 }
 
 interface Setting {
   readonly key: keyof ServerSettings;
   readonly flag: string;
   readonly env: string;
-  /** `map`: `id=value` pairs; the flag may repeat, the variable and file may also hold a JSON object. */
-  readonly kind: "string" | "port" | "number" | "list" | "map";
+  /**
+   * `map`: `id=postgres-url` pairs, `models`: `name=name` pairs; the flag may repeat, the variable and file
+   * may also hold a JSON object.
+   */
+  readonly kind: "string" | "port" | "number" | "list" | "map" | "models";
   readonly help: string;
 }
 
@@ -127,6 +139,41 @@ export const SETTINGS: readonly Setting[] = [
     kind: "map",
     help: "a Postgres binding apps may use: <id>=postgres://user:password@host:port/db (repeatable)",
   },
+  {
+    key: "aiBaseUrl",
+    flag: "--ai-base-url",
+    env: "W7S_AI_BASE_URL",
+    kind: "string",
+    help: "OpenAI-compatible API root behind W7S_AI, e.g. https://api.openai.com/v1 (unset: AI answers 503)",
+  },
+  {
+    key: "aiApiKey",
+    flag: "--ai-api-key",
+    env: "W7S_AI_API_KEY",
+    kind: "string",
+    help: "API key sent to the AI provider",
+  },
+  {
+    key: "aiModels",
+    flag: "--ai-model",
+    env: "W7S_AI_MODELS",
+    kind: "models",
+    help: "a model apps may use: @w7s/<name>=<provider model> (repeatable)",
+  },
+  {
+    key: "aiDefaultModel",
+    flag: "--ai-default-model",
+    env: "W7S_AI_DEFAULT_MODEL",
+    kind: "string",
+    help: "the @w7s/... model of requests that name none (the first --ai-model)",
+  },
+  {
+    key: "queueLeaseSeconds",
+    flag: "--queue-lease-seconds",
+    env: "W7S_QUEUE_LEASE_SECONDS",
+    kind: "number",
+    help: "seconds a claimed queue batch or workflow step stays hidden from other servers without a heartbeat (15)",
+  },
 ];
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -145,6 +192,11 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   databaseTimeLimitMs: 30_000,
   limitExemptOwners: [],
   hyperdrive: {},
+  aiBaseUrl: undefined,
+  aiApiKey: undefined,
+  aiModels: {},
+  aiDefaultModel: undefined,
+  queueLeaseSeconds: 15,
 };
 
 /** A setting that could not be read, naming where it came from. */
@@ -185,8 +237,41 @@ const convertMap = (raw: unknown, source: string): Record<string, string> => {
   return map;
 };
 
+/** `@w7s/<name>=<provider model>` pairs (comma or space separated) or a JSON object. */
+const convertModels = (raw: unknown, source: string): Record<string, string> => {
+  let entries: Array<[string, unknown]>;
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) entries = Object.entries(raw);
+  else if (typeof raw === "string" && raw.trim().startsWith("{")) {
+    try {
+      entries = Object.entries(JSON.parse(raw) as Record<string, unknown>);
+    } catch {
+      throw new SettingsError(`${source}: not a JSON object.`);
+    }
+  } else {
+    entries = String(raw)
+      .split(/[\s,]+/)
+      .filter((pair) => pair !== "")
+      .map((pair) => {
+        const equals = pair.indexOf("=");
+        if (equals <= 0 || equals === pair.length - 1)
+          throw new SettingsError(
+            `${source}: expected @w7s/<name>=<provider model>, got ${JSON.stringify(pair)}.`,
+          );
+        return [pair.slice(0, equals), pair.slice(equals + 1)];
+      });
+  }
+  const models: Record<string, string> = {};
+  for (const [name, providerModel] of entries) {
+    if (!name.startsWith("@w7s/") || typeof providerModel !== "string" || providerModel === "")
+      throw new SettingsError(`${source}: ${name} must be an @w7s/... name mapped to a provider model name.`);
+    models[name.trim()] = providerModel.trim();
+  }
+  return models;
+};
+
 const convert = (setting: Setting, raw: unknown, source: string): unknown => {
   if (setting.kind === "map") return convertMap(raw, source);
+  if (setting.kind === "models") return convertModels(raw, source);
   if (setting.kind === "list") {
     const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(",");
     return items.map((item) => item.trim()).filter((item) => item !== "");
@@ -248,7 +333,7 @@ export const resolveSettings = (input: {
     const earlier = fromFlags.get(setting.key);
     fromFlags.set(
       setting.key,
-      setting.kind === "map" && earlier !== undefined
+      (setting.kind === "map" || setting.kind === "models") && earlier !== undefined
         ? { ...(earlier as object), ...(converted as object) }
         : converted,
     );

@@ -18,9 +18,23 @@ export interface DemoDeploy {
 export interface DeployOutcome {
   readonly example: string;
   readonly branch: string;
+  /** The GitHub owner it was deployed as (`demo`, or the example's `w7s.demoOwner`). */
+  readonly owner?: string;
   readonly status: number;
   readonly body: { status?: string; data?: { url?: string }; error?: string };
 }
+
+/** The owner an example is deployed as: `demo`, unless its package.json names another in `w7s.demoOwner`. */
+export const demoOwnerOf = (directory: string): string => {
+  try {
+    const manifest = JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {
+      w7s?: { demoOwner?: unknown };
+    };
+    return typeof manifest.w7s?.demoOwner === "string" ? manifest.w7s.demoOwner : "demo";
+  } catch {
+    return "demo";
+  }
+};
 
 const deployExample = async (
   server: RunningServer,
@@ -30,17 +44,20 @@ const deployExample = async (
   branch: string,
   log: (line: string) => void,
 ): Promise<DeployOutcome> => {
+  const owner = demoOwnerOf(directory);
   if (!existsSync(join(directory, "dist")) && hasBuildScript(directory))
     log(`  examples/${example} has no dist/: run \`pnpm build\` at the repository root first`);
   try {
     const zip = zipDirectory(directory);
-    log(`  deploying examples/${example} (branch ${branch}, ${zip.byteLength} bytes zipped)`);
+    log(
+      `  deploying examples/${example} as ${owner}/${example} (branch ${branch}, ${zip.byteLength} bytes zipped)`,
+    );
     const response = await fetch(`${server.url}/api/v1/deploy`, {
       method: "POST",
       headers: {
         authorization: `Bearer ${token}`,
         "content-type": "application/zip",
-        "x-github-repository": `demo/${example}`,
+        "x-github-repository": `${owner}/${example}`,
         "x-github-sha": randomBytes(20).toString("hex"),
         "x-github-branch": branch,
       },
@@ -48,13 +65,19 @@ const deployExample = async (
     });
     const text = await response.text();
     try {
-      return { example, branch, status: response.status, body: JSON.parse(text) as DeployOutcome["body"] };
+      return {
+        example,
+        branch,
+        owner,
+        status: response.status,
+        body: JSON.parse(text) as DeployOutcome["body"],
+      };
     } catch {
-      return { example, branch, status: response.status, body: { status: "error", error: text } };
+      return { example, branch, owner, status: response.status, body: { status: "error", error: text } };
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { example, branch, status: 0, body: { status: "error", error: message } };
+    return { example, branch, owner, status: 0, body: { status: "error", error: message } };
   }
 };
 
@@ -84,7 +107,8 @@ const postgresBindingIds = (directory: string): string[] => {
 };
 
 /**
- * Deploys each example as `demo/<example>`; a failure is reported and the others still deploy. An example
+ * Deploys each example as `demo/<example>` (or `<w7s.demoOwner>/<example>`, for the cross-owner pair); a
+ * failure is reported and the others still deploy. An example
  * naming a Postgres binding the server does not have is skipped with a line saying how to add it.
  */
 export const deployExamples = async (
@@ -128,6 +152,14 @@ const TRY_PATHS: Readonly<Record<string, { readonly open?: string; readonly curl
   "serverless-database": { curl: "api/notes" },
   "durable-counter": { open: "value", curl: "value" },
   "postgres-binding": { curl: "now" },
+  "order-api": {
+    open: "orders/new?item=book&email=ada@example.com",
+    curl: "orders/new?item=book&email=ada@example.com",
+  },
+  "event-router": { open: "events", curl: "subscriptions" },
+  "email-worker": { open: "sent", curl: "sent" },
+  "queue-producer": { open: "enqueue?text=hello", curl: "enqueue?text=hello" },
+  "queue-consumer": { open: "latest", curl: "latest" },
 };
 
 /** The lines printed after the demo deploys: both ways of reaching each app. */
@@ -160,7 +192,7 @@ export const runDemo = async (
   const stop = nextStopSignal();
   console.log("Starting the W7S server on its embedded default (SQLite and files, backends in workerd)…");
   const server = await startServer({ ...settings, deployToken: token });
-  console.log(`Listening on ${server.url}; deploying the example apps as owner "demo":`);
+  console.log(`Listening on ${server.url}; deploying the example apps as owner "demo" (and "partner"):`);
   const outcomes = await deployExamples(
     server,
     token,
@@ -171,6 +203,10 @@ export const runDemo = async (
   );
   console.log("\nTry them (apps answer on *.localhost, which resolves to this machine):");
   for (const line of demoUrlLines(server, outcomes)) console.log(line);
+  console.log(
+    "\nEvent fan-out: create an order at order-api, then see it routed at event-router/events and its email at\n" +
+      "email-worker/sent. Cross-owner queue: queue-producer/enqueue sends to partner/queue-consumer (see /latest).",
+  );
   console.log(`\nDeploy your own with this local operator token (valid while this server runs): ${token}`);
   console.log(`  curl -X POST ${server.url}/api/v1/deploy -H 'authorization: Bearer ${token}' \\`);
   console.log(

@@ -6,11 +6,25 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { getRequestListener } from "@hono/node-server";
-import { BackendStreams, CachedAssets, CachedDeployments, nodePlatformLayer } from "@w7s/adapter-node";
+import {
+  BackendStreams,
+  CachedAssets,
+  CachedDeployments,
+  effectClockOf,
+  nodePlatformLayer,
+  systemClock,
+  type WallClock,
+} from "@w7s/adapter-node";
 import { defaultPlatformConfig, makeHttpApp, makeManifestCache, type PlatformConfig } from "@w7s/core";
-import { Context, Effect, ManagedRuntime } from "effect";
+import { Clock, Context, Effect, ManagedRuntime } from "effect";
 import type { ServerSettings } from "./config.js";
 import { type FastPath, makeFastPath } from "./fastPath.js";
+import {
+  makeInternalSocketPath,
+  type PlatformServicesHandle,
+  startPlatformServices,
+} from "./platformServices.js";
+import { aiSettingsOf } from "./platformSettings.js";
 
 export interface RunningServer {
   /** `http://<host>:<port>` */
@@ -21,11 +35,19 @@ export interface RunningServer {
   readonly close: (graceMs?: number) => Promise<void>;
   /** How many requests each path has answered so far (diagnostics and tests). */
   readonly answered: () => { readonly fastPath: number; readonly httpApp: number };
+  /** The internal API's Unix socket and the per-minute scheduler (tests run a minute with `tick`). */
+  readonly platform: { readonly internalSocket: string; readonly tick: () => Promise<unknown> };
 }
 
+/** What tests (and embedders) may change beyond the settings. */
 export interface StartOptions {
   /** Try the fast path before the HTTP app (default true); false sends every request to the app. */
   readonly fastPath?: boolean;
+  /** The wall clock of the delivery loops and of every use case (default: the system clock). */
+  readonly clock?: WallClock;
+  /** How often idle delivery loops and the scheduler look at the clock (defaults: 250 ms and 1 s). */
+  readonly queuePollMs?: number;
+  readonly schedulerPollMs?: number;
 }
 
 /** Starts a server with the given settings; resolves once it is listening. */
@@ -34,6 +56,8 @@ export const startServer = async (
   options: StartOptions = {},
 ): Promise<RunningServer> => {
   const dataDir = resolve(settings.dataDir);
+  const clock = options.clock ?? systemClock;
+  const internalSocket = makeInternalSocketPath();
   const runtime = ManagedRuntime.make(
     nodePlatformLayer({
       dataDir,
@@ -52,13 +76,20 @@ export const startServer = async (
         memoryLimitMb: settings.memoryLimitMb,
         databaseTimeLimitMs: settings.databaseTimeLimitMs,
         hyperdrive: settings.hyperdrive,
+        platformServiceUrl: `unix:${internalSocket.path}`,
       },
+      ai:
+        settings.aiBaseUrl === undefined
+          ? undefined
+          : { baseUrl: settings.aiBaseUrl, apiKey: settings.aiApiKey },
     }),
   );
-  const services = await runtime.context().catch(async (error: unknown) => {
+  const built = await runtime.context().catch(async (error: unknown) => {
     await runtime.dispose();
+    internalSocket.remove();
     throw error;
   });
+  const services = Context.add(built, Clock.Clock, effectClockOf(clock));
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -100,6 +131,7 @@ export const startServer = async (
     publicPort: port === 80 ? null : port,
     serviceName: "w7s",
     limitExemptOwners: settings.limitExemptOwners,
+    ...aiSettingsOf(settings),
   };
   // The services are built once; running each request against them directly skips the runtime's lookup.
   const run = Effect.runPromiseWith(services);
@@ -114,6 +146,18 @@ export const startServer = async (
       backends: Context.get(services, BackendStreams),
     });
   }
+  const platform: PlatformServicesHandle = await startPlatformServices({
+    socketPath: internalSocket.path,
+    config,
+    services,
+    run,
+    loops: {
+      clock,
+      leaseMs: settings.queueLeaseSeconds * 1000,
+      ...(options.queuePollMs === undefined ? {} : { queuePollMs: options.queuePollMs }),
+      ...(options.schedulerPollMs === undefined ? {} : { schedulerPollMs: options.schedulerPollMs }),
+    },
+  });
 
   return {
     url: `http://${settings.host}:${port}`,
@@ -126,8 +170,11 @@ export const startServer = async (
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         drained = () => clearTimeout(timer);
       });
+      await platform.close();
       await runtime.dispose();
+      internalSocket.remove();
     },
     answered: () => ({ ...answered }),
+    platform: { internalSocket: internalSocket.path, tick: platform.tick },
   };
 };

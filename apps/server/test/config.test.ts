@@ -95,6 +95,35 @@ describe("w7s-server settings", () => {
     );
     expect(() => resolveSettings({ argv: ["--port"], env: {} })).toThrow("--port needs a value.");
   });
+
+  it("reads the AI provider settings: models as @w7s/<name>=<provider model> pairs, repeatable", () => {
+    const { settings } = resolveSettings({
+      argv: [
+        "--ai-base-url",
+        "http://127.0.0.1:11434/v1",
+        "--ai-model",
+        "@w7s/meta/llama-3.1-8b-instruct-fp8=llama3.1:8b",
+        "--ai-model=@w7s/qwen/coder=qwen2.5-coder:7b",
+        "--queue-lease-seconds",
+        "30",
+      ],
+      env: { W7S_AI_API_KEY: "sk-x" },
+    });
+    expect(settings).toMatchObject({
+      aiBaseUrl: "http://127.0.0.1:11434/v1",
+      aiApiKey: "sk-x",
+      aiModels: {
+        "@w7s/meta/llama-3.1-8b-instruct-fp8": "llama3.1:8b",
+        "@w7s/qwen/coder": "qwen2.5-coder:7b",
+      },
+      queueLeaseSeconds: 30,
+    });
+    expect(resolveSettings({ argv: [], env: { W7S_AI_MODELS: '{"@w7s/a":"b"}' } }).settings.aiModels).toEqual(
+      { "@w7s/a": "b" },
+    );
+    expect(() => resolveSettings({ argv: ["--ai-model", "llama=x"], env: {} })).toThrow(SettingsError);
+    expect(() => resolveSettings({ argv: ["--ai-model", "@w7s/a"], env: {} })).toThrow(SettingsError);
+  });
 });
 
 describe("Postgres bindings setting", () => {

@@ -186,6 +186,57 @@ describe("the embedded default with the examples deployed", () => {
     expect(postgresNow.version).toContain("PostgreSQL");
   });
 
+  it("runs the platform examples: the event fan-out of three apps and a producer/consumer pair of two owners", async () => {
+    const eventually = async <A>(read: () => Promise<A>, accept: (value: A) => boolean) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const value = await read();
+        if (accept(value)) return value;
+        if (Date.now() > deadline) throw new Error(`not reached: ${JSON.stringify(value)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const json = async (host: string, path: string) => JSON.parse((await get(server, host, path)).body);
+    const created = await json(
+      "demo.w7s.localhost",
+      "/order-api/orders/new?item=lamp&email=grace@example.com",
+    );
+    expect(created).toMatchObject({ published: true, order: { item: "lamp", status: "created" } });
+    const id = created.order.id as string;
+    const routed = await eventually(
+      () => json("demo.w7s.localhost", `/order-api/orders/${id}`),
+      (answer) => answer.order.status === "routed",
+    );
+    expect(routed.order.routedAt).toEqual(expect.any(String));
+    const sent = await eventually(
+      () => json("demo.w7s.localhost", "/email-worker/sent"),
+      (answer) => answer.sent.some((email: { orderId: string }) => email.orderId === id),
+    );
+    expect(sent.sent.find((email: { orderId: string }) => email.orderId === id)).toMatchObject({
+      to: "grace@example.com",
+      subject: "Your order of lamp",
+      routedBy: "demo/event-router",
+    });
+    const events = await json("demo.w7s.localhost", "/event-router/events");
+    expect(events.events[0]).toMatchObject({
+      subject: "orders.created",
+      from: "demo/order-api",
+      to: ["email-worker/emails", "order-api/order-status"],
+    });
+
+    const queued = await json("demo.w7s.localhost", "/queue-producer/enqueue?text=from-demo");
+    expect(queued).toMatchObject({
+      status: "queued",
+      // The request above sent `Host: demo.w7s.localhost` (no port), as a browser on port 80 would.
+      checkDeliveryAt: "http://partner.w7s.localhost/queue-consumer/latest",
+    });
+    const latest = await eventually(
+      () => json("partner.w7s.localhost", "/queue-consumer/latest"),
+      (answer) => answer.latest?.body?.text === "from-demo",
+    );
+    expect(latest.latest.from).toBe("demo/queue-producer");
+  });
+
   it("reports a failed example with the server's error and still deploys the others", async () => {
     const dir = mkdtempSync(join(tmpdir(), "w7s-examples-"));
     const write = (path: string, text: string) => {

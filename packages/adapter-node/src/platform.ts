@@ -1,22 +1,29 @@
 /** Every port the HTTP app needs, on Node, as one Layer. */
 import {
+  type AiProvider,
   type AssetStore,
   BackendRuntime,
   type DeploymentStore,
   type Ids,
   type ProvisionError,
   type Provisioner,
+  type QueueBroker,
   type RepoAuth,
+  type SchedulerLock,
   type StoreError,
   type UsagePolicyStore,
   UsageStore,
+  type WorkflowEngine,
 } from "@w7s/core";
 import { Context, Effect, Layer } from "effect";
+import { aiProviderLayer, type OpenAiProviderOptions } from "./ai/index.js";
 import { assetStoreLayer, type CachedAssets } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
+import { type NodeQueues, queueBrokerLayer } from "./queues/index.js";
 import { type BackendRuntimeOptions, BackendStreams, makeWorkerdRuntime } from "./runtime/index.js";
+import { schedulerLockLayer } from "./scheduler/index.js";
 import { type CachedDeployments, deploymentStoreLayer } from "./store/index.js";
 import {
   makeUsageRecorder,
@@ -24,6 +31,7 @@ import {
   usagePolicyStoreLayer,
   usageStoreLayer,
 } from "./usage/index.js";
+import { type NodeWorkflows, workflowEngineLayer } from "./workflows/index.js";
 
 export interface NodePlatformOptions {
   readonly dataDir: string;
@@ -32,6 +40,8 @@ export interface NodePlatformOptions {
   readonly databaseSchema?: string | undefined;
   readonly auth: RepoAuthOptions;
   readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
+  /** The OpenAI-compatible endpoint behind `W7S_AI`; unset, AI runs answer 503. */
+  readonly ai?: OpenAiProviderOptions | undefined;
 }
 
 /** Every service `nodePlatformLayer` provides: the ports, and what the Node stores answer from memory. */
@@ -44,6 +54,12 @@ export type NodePlatformServices =
   | UsagePolicyStore
   | RepoAuth
   | Ids
+  | QueueBroker
+  | NodeQueues
+  | WorkflowEngine
+  | NodeWorkflows
+  | SchedulerLock
+  | AiProvider
   | CachedDeployments
   | CachedAssets
   | BackendStreams;
@@ -72,8 +88,10 @@ const countedRuntimeLayer = (
   );
 
 /**
- * SQLite + files under `dataDir`, workerd for backends, GitHub/OIDC/deploy-token authorization; plus
- * `CachedDeployments`, `CachedAssets` and `BackendStreams` for a server's synchronous request path.
+ * SQLite + files under `dataDir` (or Postgres for the control plane), workerd for backends, GitHub/OIDC/
+ * deploy-token authorization, the durable queues, workflow instances and scheduler locks in the same
+ * database, and the operator's AI provider; plus `CachedDeployments`, `CachedAssets` and `BackendStreams`
+ * for a server's synchronous request path.
  */
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
@@ -93,5 +111,9 @@ export const nodePlatformLayer = (
     countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
     repoAuthLayer(options.auth),
     idsLayer,
+    queueBrokerLayer(database),
+    workflowEngineLayer(database),
+    schedulerLockLayer(database),
+    aiProviderLayer(options.ai),
   );
 };

@@ -3,6 +3,7 @@
  * Telegram Bot API and W7S read-API stand-ins client tests use, and the local services tests need
  * (PostgreSQL, started when it is down).
  */
+export * from "./ai/index.js";
 export * from "./github/index.js";
 export * from "./services/index.js";
 export * from "./standIns/index.js";

@@ -137,6 +137,7 @@ export {
 export {
   BadGateway,
   BadRequest,
+  Conflict,
   type ErrorDetails,
   Forbidden,
   type HttpError,
@@ -184,9 +185,57 @@ export {
 } from "./http/handleAppRequest.js";
 export { healthBody } from "./http/health.js";
 export { landingPage } from "./http/landingPage.js";
+// platform services (the internal API, E.2-E.7)
+export { aiMessages, DEFAULT_AI_MODEL, publicModelName, runAi } from "./platform/ai.js";
+export {
+  PLATFORM_LOG_RETENTION_SECONDS,
+  type PlatformLogEntry,
+  recordPlatformLog,
+} from "./platform/appLog.js";
+export { type Caller, callerMessages, resolveCaller } from "./platform/caller.js";
+export {
+  deliverQueueBatch,
+  MAX_QUEUE_DELAY_SECONDS,
+  parseQueueDelay,
+  type QueueDeliveryOutcome,
+  queueMessages,
+  readDeadLetters,
+  sendQueueMessage,
+} from "./platform/queues.js";
+export {
+  makeInternalApiApp,
+  type PlatformServiceRouteOptions,
+  type PlatformServiceRunner,
+  type PlatformServiceServices,
+  platformServiceRoutes,
+} from "./platform/routes.js";
+export { parseRpcTarget, rpcCall, rpcMessages } from "./platform/rpc.js";
+export {
+  dispatchScheduledMinute,
+  dueMappings,
+  SCHEDULE_LOCK_TTL_SECONDS,
+  type ScheduleDelivery,
+  type ScheduledMinuteReport,
+  scheduleLockKey,
+  scheduleMessages,
+} from "./platform/schedules.js";
+export {
+  deliverWorkflowInstance,
+  startWorkflow,
+  type WorkflowStepOutcome,
+  workflowMessages,
+  workflowStatus,
+} from "./platform/workflows.js";
 // platform config
-export { defaultPlatformConfig, type PlatformConfig } from "./platformConfig.js";
+export {
+  type AiSettings,
+  defaultPlatformConfig,
+  defaultPlatformServiceLimits,
+  type PlatformConfig,
+  type PlatformServiceLimits,
+} from "./platformConfig.js";
 // ports
+export { AiProvider, type AiRunRequest } from "./ports/AiProvider.js";
 export { AnalyticsSink } from "./ports/AnalyticsSink.js";
 export { type AssetMetadata, AssetStore, type ByteRange, type StoredAsset } from "./ports/AssetStore.js";
 export { BackendBundle, BackendModule, BackendRuntime, RuntimeBinding } from "./ports/BackendRuntime.js";
@@ -244,7 +293,12 @@ export {
 export { LogKind, LogLevel, LogRecord } from "./ports/records/LogRecord.js";
 export { ManagedResource, ManagedResourceKind } from "./ports/records/ManagedResource.js";
 export type { Page, PageRequest } from "./ports/records/Page.js";
-export { DeliveredQueueMessage, QueueBatch, QueueMessageEnvelope } from "./ports/records/QueueMessage.js";
+export {
+  DeadLetter,
+  DeliveredQueueMessage,
+  QueueBatch,
+  QueueMessageEnvelope,
+} from "./ports/records/QueueMessage.js";
 export { StaticManifest, StaticManifestEntry } from "./ports/records/StaticManifest.js";
 export {
   SuspensionState,
@@ -269,8 +323,11 @@ export {
 } from "./ports/UsageStore.js";
 export {
   defaultWorkflowRetryPolicy,
+  type StoredWorkflowInstance,
+  type WorkflowCreation,
   WorkflowEngine,
   type WorkflowRetryPolicy,
+  workflowRetryDelaySeconds,
 } from "./ports/WorkflowEngine.js";
 // routing
 export {

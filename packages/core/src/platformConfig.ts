@@ -1,4 +1,33 @@
 /** Operator settings every use case reads; adapters build one from flags, env or wrangler vars. */
+
+/** The model provider behind `W7S_AI` (E.7): which public `@w7s/...` names apps may use, and what each is called there. */
+export interface AiSettings {
+  /** Public model name (`@w7s/meta/llama-3.1-8b-instruct-fp8`) -> the provider's model name; the allowed list. */
+  readonly models: Readonly<Record<string, string>>;
+  /** The model used when a request names none (must be one of `models`). */
+  readonly defaultModel: string;
+}
+
+/** Size and count caps of the internal API (E.4, E.6, E.7); the reference's defaults, an operator may change them. */
+export interface PlatformServiceLimits {
+  /** `W7S_QUEUE_MAX_MESSAGE_BYTES`: largest enqueued envelope, JSON bytes. */
+  readonly queueMaxMessageBytes: number;
+  /** `W7S_WORKFLOW_MAX_PAYLOAD_BYTES`: largest start body and serialized instance. */
+  readonly workflowMaxPayloadBytes: number;
+  /** `W7S_WORKFLOW_ACTIVE_LIMIT`: queued or running instances per target app. */
+  readonly workflowActiveLimit: number;
+  /** `W7S_AI_MAX_REQUEST_BYTES`: largest AI run request body. */
+  readonly aiMaxRequestBytes: number;
+}
+
+export const defaultPlatformServiceLimits: PlatformServiceLimits = {
+  queueMaxMessageBytes: 65_536,
+  workflowMaxPayloadBytes: 65_536,
+  workflowActiveLimit: 50,
+  aiMaxRequestBytes: 32_768,
+};
+
+/** The settings themselves. */
 export interface PlatformConfig {
   /** Hosts are `<owner>.<baseDomain>` and `<env>--<owner>.<baseDomain>`. */
   readonly baseDomain: string;
@@ -20,6 +49,11 @@ export interface PlatformConfig {
   };
   /** Whether `x-w7s-debug` adds details to responses (DECISIONS 12). */
   readonly debug: boolean;
+  /** The AI provider; `null` when the operator configured none (`W7S_AI` then answers 503). */
+  readonly ai: AiSettings | null;
+  /** Sent with that 503 as `details.hint`: how the operator of this adapter configures a provider. */
+  readonly aiConfigurationHint: string;
+  readonly platformLimits: PlatformServiceLimits;
 }
 
 /** Defaults for a local self-host; adapters override what the operator sets. */
@@ -32,4 +66,8 @@ export const defaultPlatformConfig: PlatformConfig = {
   defaultCompatibilityDate: "2026-05-23",
   build: { commitId: null, branch: null, deployedAt: null },
   debug: false,
+  ai: null,
+  aiConfigurationHint:
+    "The operator of this W7S server configures an OpenAI-compatible provider: its base URL, an API key and which @w7s/... model names map to which provider models.",
+  platformLimits: defaultPlatformServiceLimits,
 };

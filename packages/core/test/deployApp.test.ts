@@ -458,7 +458,8 @@ describe("B.13 successful deploys", () => {
     const answer = await deploy(world, {
       files: {
         ...backendApp,
-        "w7s.json": '{"bindings":{"kv":["CACHE"],"email":["MAIL"]},"queues":["jobs"]}',
+        "w7s.json":
+          '{"bindings":{"kv":["CACHE"],"email":["MAIL"]},"queues":["jobs",{"name":"mail","binding":"MAIL_QUEUE"}],"schedules":[{"cron":"* * * * *","path":"/tick"}],"workflows":["flow"]}',
       },
     });
     expect(answer.status).toBe(200);
@@ -469,7 +470,12 @@ describe("B.13 successful deploys", () => {
         message:
           "bindings.email (MAIL) is declared, but this W7S server does not provide it yet; the backend was deployed without it.",
       },
-      expect.objectContaining({ target: "queues" }),
+      {
+        code: "feature_not_provided",
+        target: "queues[].binding",
+        message:
+          "queues[].binding (MAIL_QUEUE) is declared, but this W7S server does not provide it yet; the backend was deployed without it.",
+      },
     ]);
     const staticOnly = await deploy(world, {
       files: { ...staticSite, "w7s.json": '{"bindings":{"kv":["CACHE"]}}' },

@@ -4,6 +4,7 @@
  * on demand.
  */
 import { Effect, Layer, Option } from "effect";
+import { AiProvider, type AiRunRequest } from "../src/ports/AiProvider.js";
 import { type AssetMetadata, AssetStore } from "../src/ports/AssetStore.js";
 import { type BackendBundle, BackendRuntime } from "../src/ports/BackendRuntime.js";
 import {
@@ -12,7 +13,9 @@ import {
   type StoredDeployment,
 } from "../src/ports/DeploymentStore.js";
 import { Ids } from "../src/ports/Ids.js";
+import { LogStore } from "../src/ports/LogStore.js";
 import {
+  DeliveryError,
   ProvisionError,
   RuntimeError,
   type RuntimeErrorReason,
@@ -21,12 +24,22 @@ import {
   UpstreamError,
 } from "../src/ports/PortErrors.js";
 import { Provisioner, type SqlMigration } from "../src/ports/Provisioner.js";
+import { QueueBroker } from "../src/ports/QueueBroker.js";
 import { type RepoAccess, type RepoAccessRequest, RepoAuth } from "../src/ports/RepoAuth.js";
 import type { AppRef } from "../src/ports/records/AppRef.js";
+import type {
+  BindingTokenEntry,
+  QueueMapping,
+  ScheduleMapping,
+} from "../src/ports/records/DeploymentIndexes.js";
+import type { LogRecord } from "../src/ports/records/LogRecord.js";
 import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
+import type { DeadLetter, QueueMessageEnvelope } from "../src/ports/records/QueueMessage.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
+import { SchedulerLock } from "../src/ports/SchedulerLock.js";
 import type { UsagePolicyStore } from "../src/ports/UsagePolicyStore.js";
 import type { UsageStore } from "../src/ports/UsageStore.js";
+import { type StoredWorkflowInstance, WorkflowEngine } from "../src/ports/WorkflowEngine.js";
 import { type MemoryUsage, makeMemoryUsage, memoryUsageLayer } from "./memoryUsage.js";
 
 /** Failures to inject: each one makes the named operation fail. */
@@ -64,6 +77,20 @@ export interface MemoryWorld {
   backendFetch?: (deploymentId: string, request: Request) => Response | RuntimeError;
   /** How many ids were handed out, so every deploy of one world gets fresh ones. */
   readonly issued: { uuids: number; randomBytes: number };
+  /** Token entries, schedules and queue mappings as the switches left them. */
+  readonly tokens: Map<string, BindingTokenEntry>;
+  readonly schedules: Map<string, ScheduleMapping>;
+  readonly queues: Map<string, QueueMapping>;
+  /** Envelopes sent, in order. */
+  readonly sent: Array<{ queueName: string; envelope: QueueMessageEnvelope; delaySeconds?: number }>;
+  readonly deadLetters: DeadLetter[];
+  readonly workflows: Map<string, StoredWorkflowInstance>;
+  /** Scheduler locks taken. */
+  readonly locks: Set<string>;
+  readonly logs: LogRecord[];
+  readonly aiRequests: AiRunRequest[];
+  /** What the AI provider answers (a failure when it is an Error). */
+  aiAnswer: unknown;
 }
 
 export const makeMemoryWorld = (): MemoryWorld => ({
@@ -80,6 +107,16 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   usage: makeMemoryUsage(),
   failures: {},
   issued: { uuids: 0, randomBytes: 0 },
+  tokens: new Map(),
+  schedules: new Map(),
+  queues: new Map(),
+  sent: [],
+  deadLetters: [],
+  workflows: new Map(),
+  locks: new Set(),
+  logs: [],
+  aiRequests: [],
+  aiAnswer: { response: "hi" },
 });
 
 export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug}:${app.repoSlug}`;
@@ -91,10 +128,87 @@ const storeError = (operation: string, reason: StoreErrorReason) =>
 export const memoryPorts = (
   world: MemoryWorld,
 ): Layer.Layer<
-  RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | UsageStore | UsagePolicyStore | Ids
+  | RepoAuth
+  | DeploymentStore
+  | AssetStore
+  | BackendRuntime
+  | Provisioner
+  | UsageStore
+  | UsagePolicyStore
+  | Ids
+  | QueueBroker
+  | WorkflowEngine
+  | AiProvider
+  | SchedulerLock
+  | LogStore
 > => {
   const issued = world.issued;
   return Layer.mergeAll(
+    Layer.succeed(QueueBroker, {
+      send: (queueName, envelope, options) =>
+        Effect.sync(() => {
+          world.sent.push({
+            queueName,
+            envelope,
+            ...(options?.delaySeconds === undefined ? {} : { delaySeconds: options.delaySeconds }),
+          });
+        }),
+      deadLetters: (queueName, page) =>
+        Effect.sync(() => ({
+          items: world.deadLetters.filter((letter) => letter.queueName === queueName).slice(0, page.limit),
+          cursor: null,
+        })),
+    }),
+    Layer.succeed(WorkflowEngine, {
+      create: (instanceId, instance, activeLimit) => {
+        if (world.workflows.has(instanceId))
+          return Effect.fail(new DeliveryError({ reason: "Conflict", operation: "WorkflowEngine.create" }));
+        const active = [...world.workflows.values()].filter(
+          (stored) =>
+            stored.instance.target.environment === instance.target.environment &&
+            stored.instance.target.orgSlug === instance.target.orgSlug &&
+            stored.instance.target.repoSlug === instance.target.repoSlug &&
+            (stored.status.status === "queued" || stored.status.status === "running"),
+        ).length;
+        if (active >= activeLimit) return Effect.succeed({ _tag: "ActiveLimit" as const, active });
+        world.workflows.set(instanceId, { id: instanceId, instance, status: { status: "queued" } });
+        return Effect.succeed({ _tag: "Created" as const, status: { status: "queued" as const } });
+      },
+      get: (instanceId) => Effect.sync(() => Option.fromUndefinedOr(world.workflows.get(instanceId))),
+      countActive: (app) =>
+        Effect.sync(
+          () =>
+            [...world.workflows.values()].filter(
+              (stored) =>
+                stored.instance.target.environment === app.environment &&
+                stored.instance.target.orgSlug === app.orgSlug &&
+                stored.instance.target.repoSlug === app.repoSlug &&
+                (stored.status.status === "queued" || stored.status.status === "running"),
+            ).length,
+        ),
+    }),
+    Layer.succeed(AiProvider, {
+      run: (request) =>
+        Effect.suspend(() => {
+          world.aiRequests.push(request);
+          return world.aiAnswer instanceof Error
+            ? Effect.fail(
+                new UpstreamError({
+                  reason: "BadResponse",
+                  operation: "AiProvider.run",
+                  description: world.aiAnswer.message,
+                }),
+              )
+            : Effect.succeed(world.aiAnswer);
+        }),
+    }),
+    Layer.succeed(SchedulerLock, {
+      tryAcquire: (key) => Effect.sync(() => !world.locks.has(key) && world.locks.add(key).has(key)),
+    }),
+    Layer.succeed(LogStore, {
+      append: (records) => Effect.sync(() => void world.logs.push(...records)),
+      query: () => Effect.succeed({ items: world.logs, cursor: null }),
+    }),
     memoryUsageLayer(world.usage),
     Layer.succeed(Provisioner, {
       ensureResource: (request) =>
@@ -233,13 +347,20 @@ export const memoryPorts = (
         const key = appKey(change.app);
         if ((world.deployments.get(key)?.deploymentId ?? null) !== change.replaces)
           return storeError("DeploymentStore.switchDeployment", "Conflict");
-        return Effect.sync(
-          () => void world.deployments.set(key, { deploymentId: change.deploymentId, record: change.record }),
-        );
+        return Effect.sync(() => {
+          world.deployments.set(key, { deploymentId: change.deploymentId, record: change.record });
+          for (const token of change.tokens) world.tokens.set(`${token.kind}:${token.tokenHash}`, token);
+          for (const [id, schedule] of world.schedules)
+            if (appKey(schedule) === key) world.schedules.delete(id);
+          for (const schedule of change.schedules) world.schedules.set(schedule.id, schedule);
+          for (const [name, queue] of world.queues) if (appKey(queue) === key) world.queues.delete(name);
+          for (const queue of change.queues) world.queues.set(queue.queueName, queue);
+        });
       },
-      findToken: () => Effect.succeed(Option.none()),
-      listSchedules: () => Effect.succeed([]),
-      findQueue: () => Effect.succeed(Option.none()),
+      findToken: (kind, hash) =>
+        Effect.sync(() => Option.fromUndefinedOr(world.tokens.get(`${kind}:${hash}`))),
+      listSchedules: () => Effect.sync(() => [...world.schedules.values()]),
+      findQueue: (name) => Effect.sync(() => Option.fromUndefinedOr(world.queues.get(name))),
       domainRoutes: () => Effect.succeed([]),
     }),
   );

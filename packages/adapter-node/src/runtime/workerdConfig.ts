@@ -68,6 +68,9 @@ const platformService = (url: URL | undefined): string => {
     const source = `export default { fetch() { return new Response(${JSON.stringify(PLATFORM_NOT_CONFIGURED)}, { status: 503 }); } };`;
     return `(name = "platform", worker = (modules = [(name = "platform.js", esModule = ${capnpString(source)})], compatibilityDate = "2024-01-01"))`;
   }
+  // `unix:/path/to/socket`: the server's private internal-API socket.
+  if (url.protocol === "unix:")
+    return `(name = "platform", external = (address = ${capnpString(`unix:${url.pathname}`)}, http = ()))`;
   const address = capnpString(url.host);
   return url.protocol === "https:"
     ? `(name = "platform", external = (address = ${address}, https = (certificateHost = ${capnpString(url.hostname)})))`

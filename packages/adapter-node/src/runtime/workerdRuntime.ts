@@ -34,7 +34,10 @@ export interface BackendRuntimeOptions {
   readonly memoryLimitMb?: number;
   /** How long a backend may go without requests before its process is stopped (default 5 minutes). */
   readonly idleTimeoutMs?: number;
-  /** Origin (`http://host:port`) that W7S_RPC/W7S_QUEUE/W7S_WORKFLOW/W7S_AI forward to; unset: they answer 503. */
+  /**
+   * Where W7S_RPC/W7S_QUEUE/W7S_WORKFLOW/W7S_AI forward to: an origin (`http://host:port`) or a Unix socket
+   * (`unix:/path`); unset: they answer 503.
+   */
   readonly platformServiceUrl?: string;
   /** The operator's Postgres bindings: `bindings.hyperdrive` id -> connection string. */
   readonly hyperdrive?: HyperdriveBindings;

@@ -23,6 +23,7 @@ import {
   decodeStored,
   expectCurrent,
   makeRecordCache,
+  makeScheduleCache,
   storeFailure,
   switchRows,
 } from "./storeRecords.js";
@@ -45,6 +46,7 @@ const makeStore = (
 ): { store: DeploymentStore["Service"]; cached: CachedDeployments["Service"] } => {
   const q = db.builder;
   const { stored, cached } = makeRecordCache();
+  const decodeSchedules = makeScheduleCache();
   const currentPointerSql = q
     .select({ deployment_id: currentDeployments.deployment_id })
     .from(currentDeployments)
@@ -284,13 +286,7 @@ const makeStore = (
         db.all<{ mapping: string }>(
           q.select({ mapping: schedules.mapping }).from(schedules).orderBy(asc(schedules.id)),
         ),
-      ).pipe(
-        Effect.flatMap((rows) =>
-          Effect.forEach(rows, (row) =>
-            decodeStored(ScheduleMapping, "DeploymentStore.listSchedules", row.mapping),
-          ),
-        ),
-      ),
+      ).pipe(Effect.flatMap(decodeSchedules)),
 
     findQueue: (queueName) =>
       attempt("DeploymentStore.findQueue", () =>

@@ -8,7 +8,6 @@ import {
   CustomDomainMapping,
   DeploymentStore,
   QueueMapping,
-  ScheduleMapping,
   type StoredDeployment,
   type StoreError,
 } from "@w7s/core";
@@ -31,6 +30,7 @@ import {
   decodeStored,
   expectCurrent,
   makeRecordCache,
+  makeScheduleCache,
   storeFailure,
   switchRows,
 } from "./storeRecords.js";
@@ -55,6 +55,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
   const attempt = <A>(operation: string, body: () => Promise<A>) =>
     Effect.tryPromise({ try: body, catch: storeFailure(operation) });
   const { stored } = makeRecordCache();
+  const decodeSchedules = makeScheduleCache();
 
   const appIs = (
     table: typeof pgCurrentDeployments | typeof pgSchedules | typeof pgQueues,
@@ -242,13 +243,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
           client,
           q.select({ mapping: pgSchedules.mapping }).from(pgSchedules).orderBy(asc(pgSchedules.id)),
         ),
-      ).pipe(
-        Effect.flatMap((rows) =>
-          Effect.forEach(rows, (row) =>
-            decodeStored(ScheduleMapping, "DeploymentStore.listSchedules", row.mapping),
-          ),
-        ),
-      ),
+      ).pipe(Effect.flatMap(decodeSchedules)),
 
     findQueue: (queueName) =>
       attempt("DeploymentStore.findQueue", () =>

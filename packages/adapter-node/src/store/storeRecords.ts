@@ -2,7 +2,13 @@
  * What both DeploymentStore dialects share: the failure mapping, record decoding and caching, the page
  * shape of `listCurrent`, and the rows a switch writes. Each dialect only builds and runs its statements.
  */
-import { DeploymentRecord, type DeploymentSwitch, type StoredDeployment, StoreError } from "@w7s/core";
+import {
+  DeploymentRecord,
+  type DeploymentSwitch,
+  ScheduleMapping,
+  type StoredDeployment,
+  StoreError,
+} from "@w7s/core";
 import { Effect, Schema } from "effect";
 import { encodeAppCursor } from "./cursor.js";
 
@@ -40,6 +46,35 @@ export const decodeStored = <S extends Schema.Top>(
     catch: (cause) =>
       new StoreError({ reason: "Corrupt", operation, description: "stored record is invalid", cause }),
   });
+
+/**
+ * Decoded schedule mappings by their stored text. The per-minute tick lists every schedule and mappings
+ * rarely change, so only new or changed rows are decoded; the cache holds exactly the last listing's rows.
+ */
+export const makeScheduleCache = () => {
+  let decoded = new Map<string, ScheduleMapping>();
+  const decode = Schema.decodeUnknownSync(ScheduleMapping);
+  return (rows: ReadonlyArray<{ readonly mapping: string }>): Effect.Effect<ScheduleMapping[], StoreError> =>
+    Effect.try({
+      try: () => {
+        const next = new Map<string, ScheduleMapping>();
+        const mappings = rows.map((row) => {
+          const mapping = decoded.get(row.mapping) ?? decode(JSON.parse(row.mapping));
+          next.set(row.mapping, mapping);
+          return mapping;
+        });
+        decoded = next;
+        return mappings;
+      },
+      catch: (cause) =>
+        new StoreError({
+          reason: "Corrupt",
+          operation: "DeploymentStore.listSchedules",
+          description: "stored record is invalid",
+          cause,
+        }),
+    });
+};
 
 /** A row of the deployments table joined to its id. */
 export interface DeploymentRow {

@@ -2,11 +2,26 @@
 import { request as httpRequest } from "node:http";
 import { type ArchiveFiles, zipFiles } from "./archives.js";
 
+/**
+ * Control over the server's clock, so the scenarios of queue delays, retries, workflow backoff and
+ * schedules run in seconds. The server's delivery loops and use cases must read their time from it.
+ */
+export interface TimeControl {
+  /** The server's current time (ms). */
+  readonly now: () => number;
+  /** Moves the server's clock forward. */
+  readonly advance: (ms: number) => Promise<void>;
+  /** Runs the per-minute schedule dispatch for the current minute now (the server's own loop does it too). */
+  readonly tick: () => Promise<void>;
+}
+
 export interface ConformanceTarget {
   /** `http://127.0.0.1:<port>` */
   readonly baseUrl: string;
   readonly baseDomain: string;
   readonly close: () => Promise<void>;
+  /** Needed by the platform-service scenarios (E.4-E.6); they fail saying so without it. */
+  readonly time?: TimeControl;
 }
 
 export interface DeployOptions {

@@ -1,4 +1,5 @@
 /** What every scenario file shares: the running server, the GitHub stand-in and the test credentials. */
+import type { OpenAiStandIn } from "../ai/index.js";
 import type { GitHubStandIn } from "../github/index.js";
 import type { ArchiveFiles } from "./archives.js";
 import {
@@ -24,10 +25,18 @@ export const credentials = {
 /** The OIDC audience the suite configures and mints tokens for. */
 export const OIDC_AUDIENCE = "w7s.cloud";
 
+/** The key the OpenAI stand-in requires, and the models the server under test must offer (E.7). */
+export const AI_API_KEY = "sk-conformance";
+export const AI_MODELS: Readonly<Record<string, string>> = {
+  "@w7s/meta/llama-3.1-8b-instruct-fp8": "stand-in-llama-8b",
+  "@w7s/qwen/tiny": "stand-in-tiny",
+};
+
 export interface SuiteContext {
   /** The server under test; only valid inside tests and hooks. */
   readonly target: () => ConformanceTarget;
   readonly github: () => GitHubStandIn;
+  readonly ai: () => OpenAiStandIn;
   /** `<owner>.<base>` or `<environment>--<owner>.<base>`. */
   readonly host: (owner: string, environment?: string) => string;
   /** Deploys `owner/repo` with the operator token unless `options` says otherwise. */
@@ -44,9 +53,11 @@ export interface SuiteContext {
 export const makeSuiteContext = (
   target: () => ConformanceTarget,
   github: () => GitHubStandIn,
+  ai: () => OpenAiStandIn,
 ): SuiteContext => ({
   target,
   github,
+  ai,
   host: (owner, environment) =>
     environment === undefined
       ? `${owner}.${target().baseDomain}`

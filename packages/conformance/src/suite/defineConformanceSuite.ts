@@ -6,15 +6,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe } from "vitest";
+import { type OpenAiStandIn, startOpenAiStandIn } from "../ai/index.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../github/index.js";
 import type { ConformanceTarget } from "./client.js";
-import { credentials, makeSuiteContext, OIDC_AUDIENCE } from "./context.js";
+import { AI_API_KEY, AI_MODELS, credentials, makeSuiteContext, OIDC_AUDIENCE } from "./context.js";
 import { archiveAttackScenarios } from "./scenarios/archiveAttacks.js";
 import { atomicDeployScenarios } from "./scenarios/atomicDeploys.js";
 import { authorizationScenarios } from "./scenarios/authorization.js";
 import { backendScenarios } from "./scenarios/backends.js";
 import { deployErrorScenarios } from "./scenarios/deployErrors.js";
 import { deployOutcomeScenarios } from "./scenarios/deployOutcomes.js";
+import { platformServiceScenarios } from "./scenarios/platformServices.js";
 import { routingScenarios } from "./scenarios/routing.js";
 import { storageScenarios } from "./scenarios/storage.js";
 
@@ -26,6 +28,13 @@ export interface ConformanceFactoryOptions {
   readonly deployToken: string;
   /** A fresh, empty directory the server may keep its data in. */
   readonly dataDir: string;
+  /** The OpenAI-compatible stand-in `W7S_AI` must use, the key it wants and the models to offer (E.7). */
+  readonly ai: {
+    readonly baseUrl: string;
+    readonly apiKey: string;
+    /** `@w7s/...` name -> the stand-in's model name; the first is the default model. */
+    readonly models: Readonly<Record<string, string>>;
+  };
 }
 
 /** Starts the adapter's server with these settings. */
@@ -38,10 +47,12 @@ export type ConformanceFactory = (options: ConformanceFactoryOptions) => Promise
 export const defineConformanceSuite = (name: string, factory: ConformanceFactory): void => {
   describe(`W7S conformance: ${name}`, () => {
     let github: GitHubStandIn | undefined;
+    let ai: OpenAiStandIn | undefined;
     let target: ConformanceTarget | undefined;
     const context = makeSuiteContext(
       () => target ?? failUnstarted("server"),
       () => github ?? failUnstarted("GitHub stand-in"),
+      () => ai ?? failUnstarted("OpenAI stand-in"),
     );
 
     beforeAll(async () => {
@@ -52,17 +63,20 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
         "auth-owner/other",
         "auth-owner/installed-app",
       ]);
+      ai = await startOpenAiStandIn({ apiKey: AI_API_KEY });
       target = await factory({
         githubApiUrl: github.apiUrl,
         oidc: { issuer: github.issuer, audiences: [OIDC_AUDIENCE], jwksUrl: github.jwksUrl },
         deployToken: credentials.deployToken,
         dataDir: mkdtempSync(join(tmpdir(), "w7s-conformance-")),
+        ai: { baseUrl: ai.baseUrl, apiKey: AI_API_KEY, models: AI_MODELS },
       });
     }, 60_000);
 
     afterAll(async () => {
       await target?.close();
       await github?.close();
+      await ai?.close();
     });
 
     deployErrorScenarios(context);
@@ -73,6 +87,7 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
     backendScenarios(context);
     atomicDeployScenarios(context);
     storageScenarios(context);
+    platformServiceScenarios(context);
   });
 };
 

@@ -5,6 +5,7 @@
  */
 import {
   assetPrefix as assetPrefixName,
+  managedQueueName,
   publicUrl,
   scheduleId,
   scriptName,
@@ -33,12 +34,13 @@ import { BackendRuntime, type RuntimeBinding } from "../ports/BackendRuntime.js"
 import { DeploymentStore } from "../ports/DeploymentStore.js";
 import { Ids } from "../ports/Ids.js";
 import type { RuntimeError, StoreError, UpstreamError } from "../ports/PortErrors.js";
-import type { Provisioner } from "../ports/Provisioner.js";
+import { Provisioner } from "../ports/Provisioner.js";
 import { RepoAuth } from "../ports/RepoAuth.js";
 import type { AppRef } from "../ports/records/AppRef.js";
 import type {
   BindingTokenEntry,
   BindingTokenKind,
+  QueueMapping,
   ScheduleMapping,
 } from "../ports/records/DeploymentIndexes.js";
 import type { DeploymentRecord } from "../ports/records/DeploymentRecord.js";
@@ -322,16 +324,18 @@ export interface FeatureNotProvidedWarning {
 }
 
 /**
- * Email, queues, schedules and workflows are not run by this platform yet; a deploy that declares them
- * still succeeds, and says plainly what its backend will not get.
+ * Email bindings and native queue producer bindings (`queues[].binding`) are not provided by this platform
+ * yet; a deploy that declares them still succeeds, and says plainly what its backend will not get (queues
+ * themselves work: send through `W7S_QUEUE`).
  */
 export const unprovidedFeatureWarnings = (manifest: Manifest): FeatureNotProvidedWarning[] => {
   const { bindings } = manifest;
   const declared: Array<[string, readonly string[]]> = [
     ["bindings.email", bindings.email.map((binding) => binding.binding)],
-    ["queues", manifest.queues.map((queue) => queue.name)],
-    ["schedules", manifest.schedules.map((schedule) => `${schedule.cron} ${schedule.path}`)],
-    ["workflows", manifest.workflows.map((workflow) => workflow.name)],
+    [
+      "queues[].binding",
+      manifest.queues.flatMap((queue) => (queue.binding === undefined ? [] : [queue.binding])),
+    ],
   ];
   return declared
     .filter(([, names]) => names.length > 0)
@@ -387,6 +391,40 @@ const runtimeBindings = (input: {
   bindings.push({ type: "secret_text", name: "W7S_AI_TOKEN", text: token("ai") });
   return { bindings, varNames, secretNames };
 };
+
+/** E.4: each declared queue, created once per app and queue (remembered as a `queue` resource), and its mapping. */
+const provisionQueues = (manifest: Manifest, app: AppRef) =>
+  Effect.gen(function* () {
+    const provisioner = yield* Provisioner;
+    return yield* Effect.forEach(manifest.queues, (queue) =>
+      provisioner
+        .ensureResource({
+          app,
+          kind: "queue",
+          binding: queue.name,
+          name: managedQueueName({
+            environment: app.environment,
+            owner: app.orgSlug,
+            repo: app.repoSlug,
+            queue: queue.name,
+          }),
+        })
+        .pipe(
+          Effect.map((resource) => ({
+            name: queue.name,
+            queueName: resource.name,
+            queueId: resource.id,
+            consumer: queue.consumer,
+          })),
+          Effect.mapError(
+            (error) =>
+              new Internal({
+                message: `Could not provision queue ${queue.name}: ${error.description ?? error.reason}`,
+              }),
+          ),
+        ),
+    );
+  });
 
 /** Rows 10-11: the `deploy` daily and burst limits, then the app's suspension (billing, row 12, is off). */
 const checkDeployAllowance = (app: AppRef, config: PlatformConfig) =>
@@ -493,6 +531,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
       let record: DeploymentRecord;
       let tokenEntries: BindingTokenEntry[] = [];
       let schedules: ScheduleMapping[] = [];
+      let queueMappings: QueueMapping[] = [];
       const base = {
         version: 1 as const,
         orgSlug: app.orgSlug,
@@ -569,6 +608,19 @@ const deploy = (request: Request, config: PlatformConfig) =>
         // Migrations run once the backend has loaded, so a backend that fails to load never changes a
         // database; a failing migration leaves its database as it was and the deploy fails.
         const migrationsApplied = yield* applyMigrations(storage.databases, archive.files);
+        const queues = yield* provisionQueues(manifest, app);
+        queueMappings = queues.map((queue) => ({
+          version: 1 as const,
+          queueName: queue.queueName,
+          queueId: queue.queueId,
+          queue: queue.name,
+          consumer: queue.consumer,
+          orgSlug: app.orgSlug,
+          repoSlug: app.repoSlug,
+          environment: app.environment,
+          repository: deployRequest.repository,
+          deployedAt,
+        }));
         const hash = (kind: BindingTokenKind) => tokens.get(kind)!.hash;
         tokenEntries = BINDING_TOKEN_KINDS.map((kind) => ({
           version: 1 as const,
@@ -618,7 +670,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
             binding: "W7S_QUEUE",
             tokenHash: hash("queue"),
             allow: [...(manifest.queue?.allow ?? [])],
-            queues: [],
+            queues,
           },
           workflow: {
             binding: "W7S_WORKFLOW",
@@ -654,7 +706,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
         record,
         tokens: tokenEntries,
         schedules,
-        queues: [],
+        queues: queueMappings,
         claimDomains: [],
         releaseDomains: [],
       }).pipe(Effect.mapError(storeFailure));

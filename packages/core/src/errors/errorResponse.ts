@@ -2,6 +2,7 @@
 import {
   BadGateway,
   BadRequest,
+  Conflict,
   type ErrorDetails,
   Forbidden,
   type HttpError,
@@ -56,6 +57,7 @@ const httpErrorTable: {
   PaymentRequired: { status: 402, errorClass: PaymentRequired },
   Forbidden: { status: 403, errorClass: Forbidden },
   NotFound: { status: 404, errorClass: NotFound },
+  Conflict: { status: 409, errorClass: Conflict },
   PayloadTooLarge: { status: 413, errorClass: PayloadTooLarge },
   UnsupportedMediaType: { status: 415, errorClass: UnsupportedMediaType },
   TooManyRequests: { status: 429, errorClass: TooManyRequests },

@@ -25,6 +25,9 @@ export class Forbidden extends Data.TaggedError("Forbidden")<HttpErrorFields> {}
 /** 404: the addressed deployment, route or record does not exist. */
 export class NotFound extends Data.TaggedError("NotFound")<HttpErrorFields> {}
 
+/** 409: the request names something that already exists (a workflow instance id). */
+export class Conflict extends Data.TaggedError("Conflict")<HttpErrorFields> {}
+
 /** 413: the request body exceeds a documented size cap. */
 export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<HttpErrorFields> {}
 
@@ -57,6 +60,7 @@ export type HttpError =
   | PaymentRequired
   | Forbidden
   | NotFound
+  | Conflict
   | PayloadTooLarge
   | UnsupportedMediaType
   | TooManyRequests

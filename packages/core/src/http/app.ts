@@ -1,5 +1,6 @@
 /**
- * The HTTP surface every adapter mounts: the deploy API, health, and app routing (D.1). It uses only web
+ * The HTTP surface every adapter mounts: the deploy API, health, the internal API of the platform bindings
+ * (E.3-E.7) and app routing (D.1). It uses only web
  * standard Request/Response, so the Node server and the Cloudflare Worker serve the same app.
  */
 import type { Effect } from "effect";
@@ -7,6 +8,7 @@ import { Hono } from "hono";
 import { type DeployServices, deployApp } from "../deploy/deployApp.js";
 import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../errors/errorResponse.js";
 import { NotFound } from "../errors/httpErrors.js";
+import { type PlatformServiceServices, platformServiceRoutes } from "../platform/routes.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import {
   finalizeResponse,
@@ -18,7 +20,7 @@ import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
 
 /** Every service the HTTP app needs from an adapter. */
-export type PlatformServices = DeployServices;
+export type PlatformServices = DeployServices | PlatformServiceServices;
 
 /** Runs an effect with the adapter's services; a `ManagedRuntime`'s `runPromise` fits. */
 export type EffectRunner = <A>(effect: Effect.Effect<A, never, PlatformServices>) => Promise<A>;
@@ -41,6 +43,7 @@ export const makeHttpApp = ({ config, run, manifests = makeManifestCache() }: Ht
   for (const path of ["/health", "/api/v1/health"]) {
     app.get(path, (c) => c.json(healthBody(config)));
   }
+  platformServiceRoutes(app, { config, run });
 
   app.all("*", async (c) => {
     const request = c.req.raw;

@@ -20,22 +20,41 @@ export const defaultWorkflowRetryPolicy: WorkflowRetryPolicy = {
   timeoutSeconds: 300,
 };
 
+/** Seconds to wait before retry `retry` (1 for the first retry): `delay`, `2 × delay`, `4 × delay`, … */
+export const workflowRetryDelaySeconds = (policy: WorkflowRetryPolicy, retry: number): number =>
+  policy.delaySeconds * 2 ** Math.max(0, retry - 1);
+
+/** What `create` did: started the instance, or refused because the target already has `limit` active ones. */
+export type WorkflowCreation =
+  | { readonly _tag: "Created"; readonly status: WorkflowInstanceStatus }
+  | { readonly _tag: "ActiveLimit"; readonly active: number };
+
+/** A stored instance: its id, what it was started with and where it is now. */
+export interface StoredWorkflowInstance {
+  readonly id: string;
+  readonly instance: WorkflowInstance;
+  readonly status: WorkflowInstanceStatus;
+}
+
 /**
- * Starts and reports instances. The engine runs each instance's step by calling the core's workflow
- * delivery use case, retrying per `WorkflowRetryPolicy`; a finished instance no longer counts as active.
+ * Starts and reports instances. The engine runs each instance's step by calling the core's
+ * `deliverWorkflowInstance`, retrying per `WorkflowRetryPolicy`; a finished instance no longer counts as
+ * active. Instances outlive restarts of the engine.
  */
 export class WorkflowEngine extends Context.Service<
   WorkflowEngine,
   {
-    /** Starts an instance under `instanceId`; `Conflict` when that id already exists. */
+    /**
+     * Starts an instance under `instanceId` unless the target app (`instance.target`) already has
+     * `activeLimit` queued or running instances, checked and inserted atomically; `Conflict` when the id exists.
+     */
     readonly create: (
       instanceId: string,
       instance: WorkflowInstance,
-    ) => Effect.Effect<WorkflowInstanceStatus, DeliveryError>;
-    /** The current status of an instance. */
-    readonly status: (
-      instanceId: string,
-    ) => Effect.Effect<Option.Option<WorkflowInstanceStatus>, DeliveryError>;
+      activeLimit: number,
+    ) => Effect.Effect<WorkflowCreation, DeliveryError>;
+    /** One instance with its current status. */
+    readonly get: (instanceId: string) => Effect.Effect<Option.Option<StoredWorkflowInstance>, DeliveryError>;
     /** How many instances of the target app are still queued or running. */
     readonly countActive: (app: AppRef) => Effect.Effect<number, DeliveryError>;
   }

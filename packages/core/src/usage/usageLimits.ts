@@ -9,6 +9,7 @@ import {
   checkUsageLimit,
   dailyLimitRejection,
   decideBurst,
+  isExempt,
   type LimitRejection,
   type LimitScope,
   limitSuspension,
@@ -101,10 +102,12 @@ const usedToday = (app: AppRef, metric: string, date: string) =>
  */
 export const checkBlockedUsageLimit = (request: UsageCheckRequest, config: PlatformConfig) =>
   Effect.gen(function* () {
+    const exemptOrgs = new Set(config.limitExemptOwners);
+    // Exempt owners skip both checks (F.7); deciding that first saves the policy and rollup reads.
+    if (isExempt(exemptOrgs, request.app.orgSlug)) return undefined;
     const now = yield* nowMillis;
     const date = new Date(now).toISOString().slice(0, 10);
     const target = targetOf(request.app);
-    const exemptOrgs = new Set(config.limitExemptOwners);
     const daily = checkUsageLimit({
       ...target,
       metric: request.metric,

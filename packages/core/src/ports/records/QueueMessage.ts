@@ -36,3 +36,18 @@ export const QueueBatch = Schema.Struct({
   messages: Schema.Array(DeliveredQueueMessage),
 });
 export type QueueBatch = typeof QueueBatch.Type;
+
+/** A message that failed every delivery attempt, kept for its owner to read (E.4, dead-letter API). */
+export const DeadLetter = Schema.Struct({
+  id: Schema.String,
+  queueName: Schema.String,
+  attempts: Schema.Number,
+  /** When it was first enqueued and when its last attempt failed (ISO). */
+  enqueuedAt: Schema.String,
+  failedAt: Schema.String,
+  /** Why the last attempt failed (`W7S queue consumer failed with HTTP 500.`). */
+  error: Schema.String,
+  /** The enqueued envelope (or a foreign message) as it was sent. */
+  body: Schema.Unknown,
+});
+export type DeadLetter = typeof DeadLetter.Type;

@@ -1,0 +1,6 @@
+export {
+  type ChatCompletionCall,
+  type OpenAiStandIn,
+  type OpenAiStandInOptions,
+  startOpenAiStandIn,
+} from "./openAiStandIn.js";
