@@ -6,7 +6,6 @@ import {
   DeploymentStore,
   NotCached,
   QueueMapping,
-  ScheduleMapping,
   type StoredDeployment,
   StoreError,
 } from "@w7s/core";
