@@ -2,6 +2,7 @@
 export * from "./assets/index.js";
 export * from "./auth/index.js";
 export * from "./bindings/index.js";
+export * from "./domains/index.js";
 export { idsLayer } from "./ids.js";
 export { type NodePlatformOptions, type NodePlatformServices, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";

@@ -3,6 +3,7 @@ import {
   type AssetStore,
   BackendRuntime,
   type DeploymentStore,
+  type DomainVerifier,
   type Ids,
   type ProvisionError,
   type Provisioner,
@@ -14,6 +15,7 @@ import {
 import { Context, Effect, Layer } from "effect";
 import { assetStoreLayer, type CachedAssets } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
+import { type DomainVerifierOptions, domainVerifierLayer } from "./domains/index.js";
 import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
 import { type BackendRuntimeOptions, BackendStreams, makeWorkerdRuntime } from "./runtime/index.js";
@@ -32,6 +34,8 @@ export interface NodePlatformOptions {
   readonly databaseSchema?: string | undefined;
   readonly auth: RepoAuthOptions;
   readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
+  /** DNS servers for custom-domain TXT allow lists (H.3); the system's by default. */
+  readonly domains?: DomainVerifierOptions;
 }
 
 /** Every service `nodePlatformLayer` provides: the ports, and what the Node stores answer from memory. */
@@ -43,6 +47,7 @@ export type NodePlatformServices =
   | UsageStore
   | UsagePolicyStore
   | RepoAuth
+  | DomainVerifier
   | Ids
   | CachedDeployments
   | CachedAssets
@@ -92,6 +97,7 @@ export const nodePlatformLayer = (
     usagePolicyStoreLayer(database),
     countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
     repoAuthLayer(options.auth),
+    domainVerifierLayer(options.domains),
     idsLayer,
   );
 };

@@ -185,7 +185,12 @@ export {
 export { healthBody } from "./http/health.js";
 export { landingPage } from "./http/landingPage.js";
 // platform config
-export { defaultPlatformConfig, type PlatformConfig } from "./platformConfig.js";
+export {
+  defaultPlatformConfig,
+  defaultSecuritySettings,
+  type PlatformConfig,
+  type SecuritySettings,
+} from "./platformConfig.js";
 // ports
 export { AnalyticsSink } from "./ports/AnalyticsSink.js";
 export { type AssetMetadata, AssetStore, type ByteRange, type StoredAsset } from "./ports/AssetStore.js";

@@ -11,6 +11,7 @@ import {
   type DeploymentSwitch,
   type StoredDeployment,
 } from "../src/ports/DeploymentStore.js";
+import { DomainVerifier } from "../src/ports/DomainVerifier.js";
 import { Ids } from "../src/ports/Ids.js";
 import {
   ProvisionError,
@@ -23,6 +24,7 @@ import {
 import { Provisioner, type SqlMigration } from "../src/ports/Provisioner.js";
 import { type RepoAccess, type RepoAccessRequest, RepoAuth } from "../src/ports/RepoAuth.js";
 import type { AppRef } from "../src/ports/records/AppRef.js";
+import type { CustomDomainMapping } from "../src/ports/records/DeploymentIndexes.js";
 import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
 import type { UsagePolicyStore } from "../src/ports/UsagePolicyStore.js";
@@ -48,6 +50,13 @@ export interface MemoryWorld {
   access: RepoAccess | UpstreamError;
   readonly verifyRequests: RepoAccessRequest[];
   readonly deployments: Map<string, StoredDeployment>;
+  /** Every record stored per app, oldest first (a switch to a stored id adds nothing). */
+  readonly history: Map<string, StoredDeployment[]>;
+  /** Claimed custom-domain routes by `<hostname> <pathPrefix>`. */
+  readonly domains: Map<string, CustomDomainMapping>;
+  /** TXT records by name; a name listed in `txtFailures` fails its lookup instead. */
+  readonly txt: Map<string, string[]>;
+  readonly txtFailures: Set<string>;
   readonly switches: DeploymentSwitch[];
   readonly objects: Map<string, { body: Uint8Array; metadata: AssetMetadata }>;
   readonly manifests: Map<string, StaticManifest>;
@@ -70,6 +79,10 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   access: { granted: true, proof: "github-token" },
   verifyRequests: [],
   deployments: new Map(),
+  history: new Map(),
+  domains: new Map(),
+  txt: new Map(),
+  txtFailures: new Set(),
   switches: [],
   objects: new Map(),
   manifests: new Map(),
@@ -91,7 +104,15 @@ const storeError = (operation: string, reason: StoreErrorReason) =>
 export const memoryPorts = (
   world: MemoryWorld,
 ): Layer.Layer<
-  RepoAuth | DeploymentStore | AssetStore | BackendRuntime | Provisioner | UsageStore | UsagePolicyStore | Ids
+  | RepoAuth
+  | DeploymentStore
+  | AssetStore
+  | BackendRuntime
+  | Provisioner
+  | UsageStore
+  | UsagePolicyStore
+  | DomainVerifier
+  | Ids
 > => {
   const issued = world.issued;
   return Layer.mergeAll(
@@ -233,14 +254,55 @@ export const memoryPorts = (
         const key = appKey(change.app);
         if ((world.deployments.get(key)?.deploymentId ?? null) !== change.replaces)
           return storeError("DeploymentStore.switchDeployment", "Conflict");
-        return Effect.sync(
-          () => void world.deployments.set(key, { deploymentId: change.deploymentId, record: change.record }),
-        );
+        return Effect.sync(() => {
+          const stored = { deploymentId: change.deploymentId, record: change.record };
+          world.deployments.set(key, stored);
+          const kept = world.history.get(key) ?? [];
+          if (!kept.some((entry) => entry.deploymentId === change.deploymentId)) kept.push(stored);
+          if (change.retain !== undefined && kept.length > change.retain) {
+            const past = kept.slice(0, kept.length - change.retain);
+            kept.splice(0, kept.length, ...kept.filter((entry) => !past.includes(entry) || entry === stored));
+          }
+          world.history.set(key, kept);
+          for (const route of change.releaseDomains) {
+            const routeKey = `${route.hostname} ${route.pathPrefix}`;
+            const held = world.domains.get(routeKey);
+            if (held !== undefined && appKey(held) === key) world.domains.delete(routeKey);
+          }
+          for (const claim of change.claimDomains) {
+            world.domains.set(`${claim.hostname} ${claim.pathPrefix ?? "/"}`, claim);
+          }
+        });
       },
+      history: (app, limit) =>
+        Effect.sync(() => [...(world.history.get(appKey(app)) ?? [])].reverse().slice(0, limit)),
+      listRetained: () => Effect.sync(() => ({ items: [...world.history.values()].flat(), cursor: null })),
+      repoDeployments: (repo) =>
+        Effect.sync(() =>
+          [...world.deployments.values()].filter(
+            ({ record }) => record.orgSlug === repo.orgSlug && record.repoSlug === repo.repoSlug,
+          ),
+        ),
+      ownerHasDeployments: ({ environment, orgSlug }) =>
+        Effect.sync(() =>
+          [...world.deployments.values()].some(
+            ({ record }) => record.environment === environment && record.orgSlug === orgSlug,
+          ),
+        ),
       findToken: () => Effect.succeed(Option.none()),
       listSchedules: () => Effect.succeed([]),
       findQueue: () => Effect.succeed(Option.none()),
-      domainRoutes: () => Effect.succeed([]),
+      domainRoutes: (hostname) =>
+        Effect.sync(() => [...world.domains.values()].filter((mapping) => mapping.hostname === hostname)),
+      appDomainRoutes: (app) =>
+        Effect.sync(() => [...world.domains.values()].filter((mapping) => appKey(mapping) === appKey(app))),
+    }),
+    Layer.succeed(DomainVerifier, {
+      zoneOf: () => Effect.succeed(Option.none()),
+      txtRecords: (name) =>
+        world.txtFailures.has(name)
+          ? Effect.fail(new UpstreamError({ operation: "DomainVerifier.txtRecords", reason: "Timeout" }))
+          : Effect.succeed(world.txt.get(name) ?? []),
     }),
   );
 };

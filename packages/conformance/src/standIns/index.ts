@@ -10,3 +10,4 @@ export {
   type TelegramMessage,
   type TelegramStandIn,
 } from "./telegram.js";
+export { type DnsQuery, type DnsStandIn, startDnsStandIn } from "./dns.js";
