@@ -285,7 +285,12 @@ export {
   PLATFORM_HEADER_PREFIX,
 } from "./routing/backendDispatch.js";
 export { stripBaseDomainCookies } from "./routing/cookiePolicy.js";
-export { decideRoute, decideRouteSync, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
+export {
+  decideRoute,
+  decideRouteSync,
+  isCustomDomainCandidate,
+  NOT_FOUND_TEXT,
+} from "./routing/decideRoute.js";
 export {
   deployTargetPage,
   deployTargetResponse,

@@ -1,6 +1,7 @@
 /**
- * The HTTP surface every adapter mounts: the deploy API, health, and app routing (D.1). It uses only web
- * standard Request/Response, so the Node server and the Cloudflare Worker serve the same app.
+ * The HTTP surface every adapter mounts: the deploy API, health, the agent API, deployment history and
+ * rollback, the TLS question of a reverse proxy, and app routing (D.1) behind the platform's guards. It uses
+ * only web standard Request/Response, so the Node server and the Cloudflare Worker serve the same app.
  */
 import type { Effect } from "effect";
 import { Hono } from "hono";
@@ -16,6 +17,8 @@ import {
 } from "./handleAppRequest.js";
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
+import { type GuardVariables, platformGuards } from "./platformGuards.js";
+import { tlsAsk } from "./tlsAsk.js";
 
 /** Every service the HTTP app needs from an adapter. */
 export type PlatformServices = DeployServices;
@@ -28,24 +31,41 @@ export interface HttpAppOptions {
   readonly run: EffectRunner;
   /** Shared with whatever else serves requests from memory (a server's synchronous path); one per app by default. */
   readonly manifests?: ManifestCache;
+  /**
+   * The address of the peer that sent a request, from the runtime's connection info (`env` is Hono's
+   * `c.env`); the bearer-failure slow-down counts per client address and is off where this is absent.
+   */
+  readonly peerAddress?: (request: Request, env: unknown) => string | undefined;
 }
 
 const toResponse = (answer: JsonResponse): Response =>
   new Response(answer.body, { status: answer.status, headers: answer.headers });
 
 /** The Hono app of the platform. */
-export const makeHttpApp = ({ config, run, manifests = makeManifestCache() }: HttpAppOptions): Hono => {
-  const app = new Hono();
+export const makeHttpApp = ({
+  config,
+  run,
+  manifests = makeManifestCache(),
+  peerAddress,
+}: HttpAppOptions): Hono<{ Variables: GuardVariables }> => {
+  const app = new Hono<{ Variables: GuardVariables }>();
+  // One call, so that the custom-domain interception and the catch-all route requests the same way.
+  const routeApp = (request: Request) => run(handleAppRequest(request, config, manifests));
+  app.use("*", platformGuards({ config, routeApp, peerAddress }));
 
   app.post("/api/v1/deploy", (c) => run(deployApp(c.req.raw, config)));
   for (const path of ["/health", "/api/v1/health"]) {
     app.get(path, (c) => c.json(healthBody(config)));
   }
+  app.get("/api/v1/tls/ask", (c) => run(tlsAsk(c.req.raw, config)));
 
   app.all("*", async (c) => {
     const request = c.req.raw;
-    const routed = await run(handleAppRequest(request, config, manifests));
-    if (routed !== undefined) return routed;
+    const routed = await routeApp(request);
+    if (routed !== undefined) {
+      c.set("appAnswer", true);
+      return routed;
+    }
     const { pathname } = new URL(request.url);
     if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
       return toResponse(errorResponse(new NotFound({ message: "Not found." })));

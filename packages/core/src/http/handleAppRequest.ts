@@ -11,6 +11,7 @@ import { DeploymentStore, type StoredDeployment } from "../ports/DeploymentStore
 import type { StaticManifest } from "../ports/records/StaticManifest.js";
 import { afterBackend, backendRequestHeaders } from "../routing/backendDispatch.js";
 import { decideRoute } from "../routing/decideRoute.js";
+import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import type {
   AppKey,
   BackendDecision,
@@ -120,9 +121,13 @@ export const handleAppRequest = (
             staticTarget === undefined ? undefined : yield* loadManifest(staticTarget.manifestKey);
           return routableDeployment(record, manifest);
         }).pipe(Effect.orDie),
-      // answerAppRequestSync mirrors these two (and everything this handler does after answering, such as
-      // accounting): when they start reading storage, give SyncAppLookups the same lookups.
-      customDomain: () => Effect.succeed(undefined),
+      // answerAppRequestSync mirrors these (and everything this handler does after answering, such as
+      // accounting): when one starts reading storage, give SyncAppLookups the same lookup.
+      customDomain: (host, pathname) =>
+        store.domainRoutes(host).pipe(
+          Effect.map((routes) => selectCustomDomainRoute(routes, pathname)),
+          Effect.orDie,
+        ),
       suspension: () => Effect.succeed(undefined),
     };
 
