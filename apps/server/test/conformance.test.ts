@@ -13,6 +13,7 @@ defineConformanceSuite("Node self-host (SQLite, files, workerd)", async (options
     oidcAudiences: options.oidc.audiences,
     oidcJwksUrl: options.oidc.jwksUrl,
     requestTimeoutMs: 5_000,
+    dnsServers: options.dnsServers,
   });
   return { baseUrl: server.url, baseDomain: DEFAULT_SETTINGS.baseDomain, close: () => server.close(1_000) };
 });

@@ -62,13 +62,27 @@ export {
   customDomainRoutes,
 } from "./deploy/customDomains.js";
 export {
+  customDomainUrl,
   type DeployServices,
   deployApp,
   deployMessages,
   deploymentUrl,
+  domainAnswer,
   type FeatureNotProvidedWarning,
+  publicRecord,
   unprovidedFeatureWarnings,
+  withCustomDomains,
 } from "./deploy/deployApp.js";
+export {
+  type BlockedCustomDomain,
+  type BlockedReason,
+  type CustomDomainWarning,
+  type DomainClaimPlan,
+  domainClaimMessages,
+  type PlanInput,
+  parseTxtAllowList,
+  planDomainClaims,
+} from "./deploy/domainClaims.js";
 export {
   type DeployLayout,
   type DeploymentWarning,
@@ -152,12 +166,36 @@ export {
   UnsupportedMediaType,
 } from "./errors/httpErrors.js";
 export {
+  type AgentApiServices,
+  agentDiscovery,
+  agentDiscoveryResponse,
+  agentManifestSchema,
+  agentRepoApi,
+  agentTexts,
+  customDomainDisplayUrl,
+  platformOrigin,
+  sanitizeDeployment,
+} from "./http/agentApi.js";
+export {
   answerAppRequestSync,
   type SyncAnswer,
   type SyncAppAnswer,
   type SyncAppLookups,
   type SyncBackendCall,
 } from "./http/answerAppRequestSync.js";
+export {
+  AgentDiscovery,
+  DeploymentHistory,
+  ErrorEnvelope as ErrorEnvelopeSchema,
+  HistoryEntry,
+  RepoDeployments,
+  RepoResources,
+  RepoRoutes,
+  RepoState,
+  RollbackRequest,
+  RollbackResult,
+  SanitizedDeployment,
+} from "./http/apiSchemas.js";
 // http
 export { type EffectRunner, type HttpAppOptions, makeHttpApp, type PlatformServices } from "./http/app.js";
 export {
@@ -175,6 +213,12 @@ export {
   textAnswer,
 } from "./http/appAnswers.js";
 export {
+  type DeploymentHistoryServices,
+  historyMessages,
+  listDeployments,
+  rollbackDeployment,
+} from "./http/deploymentHistory.js";
+export {
   type AppRequestServices,
   appKeyOf,
   finalizeResponse,
@@ -184,7 +228,10 @@ export {
 } from "./http/handleAppRequest.js";
 export { healthBody } from "./http/health.js";
 export { landingPage } from "./http/landingPage.js";
-// platform config
+export { API_OPERATIONS, type ApiOperation, openApiDocument } from "./http/openApi.js";
+export { type GuardVariables, type PlatformGuardOptions, platformGuards } from "./http/platformGuards.js";
+export { authorizeRepoRequest, parseRepoTarget, type RepoTarget } from "./http/repoRequest.js";
+export { type TlsHostKind, tlsAsk, tlsAskMessages, tlsHostKind } from "./http/tlsAsk.js";
 export {
   defaultPlatformConfig,
   defaultSecuritySettings,
@@ -199,6 +246,7 @@ export {
   DeploymentStore,
   type DeploymentSwitch,
   type DomainRoute,
+  type RepoRef,
   type StoredDeployment,
 } from "./ports/DeploymentStore.js";
 export { DomainVerifier } from "./ports/DomainVerifier.js";
@@ -370,6 +418,19 @@ export {
   suspensionRetryAfterSeconds,
   suspensionTexts,
 } from "./routing/suspension.js";
+// platform config
+export {
+  type AuthFailureLimiter,
+  authFailureMessage,
+  clientAddressOf,
+  makeAuthFailureLimiter,
+} from "./security/authFailures.js";
+export { COOKIE_TOO_LARGE_MESSAGE, oversizedCookieAnswer } from "./security/cookieLimit.js";
+export {
+  applySecurityHeaders,
+  PLATFORM_SECURITY_HEADERS,
+  withSecurityHeaders,
+} from "./security/securityHeaders.js";
 // usage limits
 export {
   activeSuspension,

@@ -36,7 +36,9 @@ const deploy = async (
       Object.fromEntries(Object.entries(files).map(([path, text]) => [path, strToU8(text)])),
     ) as Uint8Array<ArrayBuffer>,
   });
-  const response = await Effect.runPromise(deployApp(request, config).pipe(Effect.provide(memoryPorts(world))));
+  const response = await Effect.runPromise(
+    deployApp(request, config).pipe(Effect.provide(memoryPorts(world))),
+  );
   return { status: response.status, body: (await response.json()) as Json };
 };
 
@@ -47,7 +49,9 @@ const site = (cname: string, extra: Record<string, string> = {}) => ({
 });
 
 const held = (world: MemoryWorld) =>
-  [...world.domains.values()].map((mapping) => `${mapping.hostname}${mapping.pathPrefix ?? ""} ${appKey(mapping)}`);
+  [...world.domains.values()].map(
+    (mapping) => `${mapping.hostname}${mapping.pathPrefix ?? ""} ${appKey(mapping)}`,
+  );
 
 const mapping = (hostname: string, repository: string, pathPrefix?: string): CustomDomainMapping => {
   const [orgSlug = "", repoSlug = ""] = repository.split("/");
@@ -247,7 +251,10 @@ describe("B.14 stale mappings", () => {
     await deploy(world, { files: site("a.example.com\n") });
     await deploy(world, { repository: "other/thing", files: site("a.example.com\n") });
     await deploy(world, { files: site("b.example.com\n") });
-    expect(held(world)).toEqual(["a.example.com production:other:thing", "b.example.com production:acme:site"]);
+    expect(held(world)).toEqual([
+      "a.example.com production:other:thing",
+      "b.example.com production:acme:site",
+    ]);
   });
 
   it("a branch deployed as production releases only its own branch-prefixed hosts", async () => {
@@ -292,7 +299,9 @@ describe("H.3 front-door advisory", () => {
 
     await deploy(world, {
       repository: "front/door",
-      files: site("shop.example.com\n", { "w7s.json": authority([{ pathPrefix: "/blog", repository: "acme/site" }]) }),
+      files: site("shop.example.com\n", {
+        "w7s.json": authority([{ pathPrefix: "/blog", repository: "acme/site" }]),
+      }),
     });
     const covered = await deploy(world, { files: site("shop.example.com/blog\n") });
     expect(

@@ -28,7 +28,8 @@ export const decodeAppCursor = (
 };
 
 /** The `listRetained` cursor: the last deployment id of a page, as base64url. */
-export const encodeIdCursor = (deploymentId: string): string => Buffer.from(deploymentId).toString("base64url");
+export const encodeIdCursor = (deploymentId: string): string =>
+  Buffer.from(deploymentId).toString("base64url");
 
 /** Reads an id cursor; one this store did not issue is a `NotFound` page. */
 export const decodeIdCursor = (

@@ -377,7 +377,9 @@ const makeStore = (
           q
             .select({ deployment_id: currentDeployments.deployment_id })
             .from(currentDeployments)
-            .where(and(eq(currentDeployments.environment, environment), eq(currentDeployments.org_slug, orgSlug)))
+            .where(
+              and(eq(currentDeployments.environment, environment), eq(currentDeployments.org_slug, orgSlug)),
+            )
             .limit(1),
         ),
       ).pipe(Effect.map((rows) => rows.length > 0)),

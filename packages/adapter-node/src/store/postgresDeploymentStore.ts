@@ -298,7 +298,10 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
             .select({ deployment_id: pgCurrentDeployments.deployment_id })
             .from(pgCurrentDeployments)
             .where(
-              and(eq(pgCurrentDeployments.environment, environment), eq(pgCurrentDeployments.org_slug, orgSlug)),
+              and(
+                eq(pgCurrentDeployments.environment, environment),
+                eq(pgCurrentDeployments.org_slug, orgSlug),
+              ),
             )
             .limit(1),
         ),

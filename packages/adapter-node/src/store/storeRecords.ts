@@ -142,7 +142,10 @@ export const retainedPage = (
   Effect.forEach(rows.slice(0, limit), stored).pipe(
     Effect.map((items) => {
       const last = rows[limit - 1];
-      return { items, cursor: rows.length > limit && last !== undefined ? encodeIdCursor(last.deployment_id) : null };
+      return {
+        items,
+        cursor: rows.length > limit && last !== undefined ? encodeIdCursor(last.deployment_id) : null,
+      };
     }),
   );
 

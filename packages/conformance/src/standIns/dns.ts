@@ -42,7 +42,8 @@ const characterStrings = (record: string | readonly string[]): Buffer[] => {
   if (typeof record !== "string") return record.map((chunk) => Buffer.from(chunk));
   const bytes = Buffer.from(record);
   const chunks: Buffer[] = [];
-  for (let offset = 0; offset < bytes.length; offset += 255) chunks.push(bytes.subarray(offset, offset + 255));
+  for (let offset = 0; offset < bytes.length; offset += 255)
+    chunks.push(bytes.subarray(offset, offset + 255));
   return chunks.length === 0 ? [Buffer.alloc(0)] : chunks;
 };
 

@@ -1,3 +1,4 @@
+export { type DnsQuery, type DnsStandIn, startDnsStandIn } from "./dns.js";
 export {
   type ReadApiRequest,
   type ReadApiStandIn,
@@ -10,4 +11,3 @@ export {
   type TelegramMessage,
   type TelegramStandIn,
 } from "./telegram.js";
-export { type DnsQuery, type DnsStandIn, startDnsStandIn } from "./dns.js";

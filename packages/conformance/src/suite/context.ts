@@ -1,5 +1,6 @@
 /** What every scenario file shares: the running server, the GitHub stand-in and the test credentials. */
 import type { GitHubStandIn } from "../github/index.js";
+import type { DnsStandIn } from "../standIns/dns.js";
 import type { ArchiveFiles } from "./archives.js";
 import {
   type AppRequestInit,
@@ -28,6 +29,8 @@ export interface SuiteContext {
   /** The server under test; only valid inside tests and hooks. */
   readonly target: () => ConformanceTarget;
   readonly github: () => GitHubStandIn;
+  /** The DNS server the target asks for TXT allow lists. */
+  readonly dns: () => DnsStandIn;
   /** `<owner>.<base>` or `<environment>--<owner>.<base>`. */
   readonly host: (owner: string, environment?: string) => string;
   /** Deploys `owner/repo` with the operator token unless `options` says otherwise. */
@@ -44,9 +47,11 @@ export interface SuiteContext {
 export const makeSuiteContext = (
   target: () => ConformanceTarget,
   github: () => GitHubStandIn,
+  dns: () => DnsStandIn,
 ): SuiteContext => ({
   target,
   github,
+  dns,
   host: (owner, environment) =>
     environment === undefined
       ? `${owner}.${target().baseDomain}`

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe } from "vitest";
 import { type GitHubStandIn, startGitHubStandIn } from "../github/index.js";
+import { type DnsStandIn, startDnsStandIn } from "../standIns/dns.js";
 import type { ConformanceTarget } from "./client.js";
 import { credentials, makeSuiteContext, OIDC_AUDIENCE } from "./context.js";
 import { archiveAttackScenarios } from "./scenarios/archiveAttacks.js";
@@ -26,6 +27,11 @@ export interface ConformanceFactoryOptions {
   readonly deployToken: string;
   /** A fresh, empty directory the server may keep its data in. */
   readonly dataDir: string;
+  /**
+   * The DNS servers (`host:port`) to ask for custom-domain TXT allow lists (H.3): the suite's own DNS
+   * server, which answers the `_w7s.<zone>` records its scenarios publish.
+   */
+  readonly dnsServers: readonly string[];
 }
 
 /** Starts the adapter's server with these settings. */
@@ -38,14 +44,17 @@ export type ConformanceFactory = (options: ConformanceFactoryOptions) => Promise
 export const defineConformanceSuite = (name: string, factory: ConformanceFactory): void => {
   describe(`W7S conformance: ${name}`, () => {
     let github: GitHubStandIn | undefined;
+    let dns: DnsStandIn | undefined;
     let target: ConformanceTarget | undefined;
     const context = makeSuiteContext(
       () => target ?? failUnstarted("server"),
       () => github ?? failUnstarted("GitHub stand-in"),
+      () => dns ?? failUnstarted("DNS stand-in"),
     );
 
     beforeAll(async () => {
       github = await startGitHubStandIn();
+      dns = await startDnsStandIn();
       github.addUserToken(credentials.userToken, { "auth-owner/user-app": { push: true } });
       github.addUserToken(credentials.readOnlyToken, { "auth-owner/user-app": { push: false, pull: true } });
       github.addInstallationToken(credentials.installationToken, [
@@ -57,12 +66,14 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
         oidc: { issuer: github.issuer, audiences: [OIDC_AUDIENCE], jwksUrl: github.jwksUrl },
         deployToken: credentials.deployToken,
         dataDir: mkdtempSync(join(tmpdir(), "w7s-conformance-")),
+        dnsServers: [dns.address],
       });
     }, 60_000);
 
     afterAll(async () => {
       await target?.close();
       await github?.close();
+      await dns?.close();
     });
 
     deployErrorScenarios(context);

@@ -200,7 +200,10 @@ const checkAttachedDomain = (manifest: Manifest, plan: DomainClaimPlan): Result.
       );
 
 /** The record with `customDomains` in its B.12 place (after `deployedAt`), when any route attached. */
-export const withCustomDomains = (record: DeploymentRecord, displays: readonly string[]): DeploymentRecord => {
+export const withCustomDomains = (
+  record: DeploymentRecord,
+  displays: readonly string[],
+): DeploymentRecord => {
   const { customDomains: _previous, ...rest } = record;
   if (displays.length === 0) return rest;
   const ordered: Record<string, unknown> = {};

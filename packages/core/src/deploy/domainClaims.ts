@@ -16,7 +16,7 @@ import type { CustomDomainMapping } from "../ports/records/DeploymentIndexes.js"
 import type { CustomDomainRouteSpec } from "./customDomains.js";
 
 /** `customDomainWarnings[]`: attached, but nothing restricts who claims the domain next (or a front door disagrees). */
-export interface CustomDomainWarning {
+export type CustomDomainWarning = {
   readonly hostname: string;
   readonly pathPrefix?: string;
   readonly domain: string;
@@ -25,13 +25,13 @@ export interface CustomDomainWarning {
   readonly currentRepository?: string;
   readonly frontDoorRepository?: string;
   readonly message: string;
-}
+};
 
 /** Why a route was not attached. */
 export type BlockedReason = "txt_allowlist_mismatch" | "reserved_hostname";
 
 /** `blockedCustomDomains[]`: a route this deploy did not attach. */
-export interface BlockedCustomDomain {
+export type BlockedCustomDomain = {
   readonly hostname: string;
   readonly pathPrefix?: string;
   readonly domain?: string;
@@ -40,7 +40,7 @@ export interface BlockedCustomDomain {
   readonly txtValue?: string;
   readonly currentRepository?: string;
   readonly message: string;
-}
+};
 
 /** What a deploy (or a rollback) does with its routes. */
 export interface DomainClaimPlan {
@@ -105,7 +105,8 @@ const reservedHost = (hostname: string, baseDomain: string): string | undefined 
   if (hostname === base || hostname.endsWith(`.${base}`)) {
     return domainClaimMessages.platformHost(hostname, base);
   }
-  if (/^\d+$/.test(hostname.slice(hostname.lastIndexOf(".") + 1))) return domainClaimMessages.ipAddress(hostname);
+  if (/^\d+$/.test(hostname.slice(hostname.lastIndexOf(".") + 1)))
+    return domainClaimMessages.ipAddress(hostname);
   return undefined;
 };
 
@@ -148,8 +149,8 @@ const frontDoorWarning = (
       : undefined;
     const ours = new Set([input.repository.toLowerCase(), `${input.app.orgSlug}/${input.app.repoSlug}`]);
     const covered =
-      authority !== undefined &&
-      authority.domains.some((domain) => domain.toLowerCase().replace(/\.$/, "") === route.hostname) &&
+      authority?.domains.some((domain) => domain.toLowerCase().replace(/\.$/, "") === route.hostname) ===
+        true &&
       authority.allow.some(
         (rule) =>
           (normalizePathPrefix(rule.pathPrefix) ?? "/") === route.pathPrefix &&
@@ -197,7 +198,12 @@ export const planDomainClaims = (
     for (const route of input.routes) {
       const reserved = reservedHost(route.hostname, config.baseDomain);
       if (reserved !== undefined) {
-        blocked.push({ hostname: route.hostname, ...withPrefix(route), reason: "reserved_hostname", message: reserved });
+        blocked.push({
+          hostname: route.hostname,
+          ...withPrefix(route),
+          reason: "reserved_hostname",
+          message: reserved,
+        });
         continue;
       }
       const domain = yield* zoneFor(route.hostname);

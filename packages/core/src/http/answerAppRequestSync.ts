@@ -10,7 +10,6 @@ import type { AppRef } from "../ports/records/AppRef.js";
 import type { StaticManifest } from "../ports/records/StaticManifest.js";
 import { afterBackend } from "../routing/backendDispatch.js";
 import { decideRouteSync } from "../routing/decideRoute.js";
-import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import {
   type BackendDecision,
   type Cached,
@@ -20,6 +19,7 @@ import {
   type StaticFileDecision,
   type SyncRouteLookups,
 } from "../routing/routeModel.js";
+import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import {
   type AppAnswer,
   finalizeAnswer,

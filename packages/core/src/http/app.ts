@@ -9,6 +9,7 @@ import { type DeployServices, deployApp } from "../deploy/deployApp.js";
 import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../errors/errorResponse.js";
 import { NotFound } from "../errors/httpErrors.js";
 import type { PlatformConfig } from "../platformConfig.js";
+import { agentDiscoveryResponse } from "./agentApi.js";
 import {
   finalizeResponse,
   handleAppRequest,
@@ -18,6 +19,7 @@ import {
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
 import { type GuardVariables, platformGuards } from "./platformGuards.js";
+import { repoApiRoutes } from "./readOnlyRoutes.js";
 import { tlsAsk } from "./tlsAsk.js";
 
 /** Every service the HTTP app needs from an adapter. */
@@ -58,6 +60,7 @@ export const makeHttpApp = ({
     app.get(path, (c) => c.json(healthBody(config)));
   }
   app.get("/api/v1/tls/ask", (c) => run(tlsAsk(c.req.raw, config)));
+  repoApiRoutes(app, { config, run });
 
   app.all("*", async (c) => {
     const request = c.req.raw;
@@ -75,6 +78,9 @@ export const makeHttpApp = ({
         status: 404,
         headers: { "content-type": "text/plain; charset=utf-8" },
       });
+    }
+    if (pathname === "/agent.json" || pathname === "/.well-known/agent.json") {
+      return finalizeResponse(request, agentDiscoveryResponse(config), config);
     }
     const page = new Response(landingPage(config), {
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },

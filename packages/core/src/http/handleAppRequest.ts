@@ -11,7 +11,6 @@ import { DeploymentStore, type StoredDeployment } from "../ports/DeploymentStore
 import type { StaticManifest } from "../ports/records/StaticManifest.js";
 import { afterBackend, backendRequestHeaders } from "../routing/backendDispatch.js";
 import { decideRoute } from "../routing/decideRoute.js";
-import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import type {
   AppKey,
   BackendDecision,
@@ -20,6 +19,7 @@ import type {
   ServedApp,
   StaticFileDecision,
 } from "../routing/routeModel.js";
+import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import {
   type AppAnswer,
   applyResponseRules,

@@ -49,7 +49,9 @@ const get = (host: string, path: string, headers: Record<string, string> = {}, m
   app.request(`http://${host}${path}`, { method, headers: { host, ...headers } });
 
 const securityHeadersOf = (response: Response) =>
-  Object.fromEntries(Object.keys(PLATFORM_SECURITY_HEADERS).map((name) => [name, response.headers.get(name)]));
+  Object.fromEntries(
+    Object.keys(PLATFORM_SECURITY_HEADERS).map((name) => [name, response.headers.get(name)]),
+  );
 
 describe("D.1 step 2: custom domains are routed before any platform route", () => {
   beforeEach(async () => {
@@ -93,11 +95,14 @@ describe("D.1 step 2: custom domains are routed before any platform route", () =
 });
 
 describe("/_w7s on every host", () => {
-  it.each(["w7s.test", "www.w7s.test", "acme.w7s.test", "127.0.0.1:8787"])("%s answers 404 not connected", async (host) => {
-    const response = await get(host, "/_w7s/schedules/tick");
-    expect(response.status).toBe(404);
-    expect(securityHeadersOf(response)).toEqual(PLATFORM_SECURITY_HEADERS);
-  });
+  it.each(["w7s.test", "www.w7s.test", "acme.w7s.test", "127.0.0.1:8787"])(
+    "%s answers 404 not connected",
+    async (host) => {
+      const response = await get(host, "/_w7s/schedules/tick");
+      expect(response.status).toBe(404);
+      expect(securityHeadersOf(response)).toEqual(PLATFORM_SECURITY_HEADERS);
+    },
+  );
 });
 
 describe("oversized Cookie headers: 431 before any app code runs", () => {

@@ -9,7 +9,11 @@ import type { JsonResponse } from "../errors/errorResponse.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { isCustomDomainCandidate } from "../routing/decideRoute.js";
 import { isPlatformApiPath } from "../routing/routePaths.js";
-import { type AuthFailureLimiter, clientAddressOf, makeAuthFailureLimiter } from "../security/authFailures.js";
+import {
+  type AuthFailureLimiter,
+  clientAddressOf,
+  makeAuthFailureLimiter,
+} from "../security/authFailures.js";
 import { oversizedCookieAnswer } from "../security/cookieLimit.js";
 import { applySecurityHeaders } from "../security/securityHeaders.js";
 
@@ -46,7 +50,9 @@ const secured = (response: Response): Response => {
 };
 
 /** The guards as one Hono middleware; register it before every route. */
-export const platformGuards = (options: PlatformGuardOptions): MiddlewareHandler<{ Variables: GuardVariables }> => {
+export const platformGuards = (
+  options: PlatformGuardOptions,
+): MiddlewareHandler<{ Variables: GuardVariables }> => {
   const { config, routeApp } = options;
   const { security } = config;
   const now = options.now ?? Date.now;

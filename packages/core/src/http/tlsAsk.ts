@@ -22,7 +22,10 @@ export const tlsAskMessages = {
 } as const;
 
 const toResponse = (answer: JsonResponse): Response =>
-  new Response(answer.body, { status: answer.status, headers: { ...answer.headers, "cache-control": "no-store" } });
+  new Response(answer.body, {
+    status: answer.status,
+    headers: { ...answer.headers, "cache-control": "no-store" },
+  });
 
 /** What kind of host `domain` is for this server, or `undefined` when it serves nothing there. */
 export const tlsHostKind = (domain: string, config: PlatformConfig) =>
@@ -55,7 +58,8 @@ export const tlsAsk = (
 ): Effect.Effect<Response, never, DeploymentStore> =>
   Effect.gen(function* () {
     const domain = new URL(request.url).searchParams.get("domain")?.trim() ?? "";
-    if (domain === "") return toResponse(errorResponse(new BadRequest({ message: tlsAskMessages.missingDomain })));
+    if (domain === "")
+      return toResponse(errorResponse(new BadRequest({ message: tlsAskMessages.missingDomain })));
     const kind = yield* tlsHostKind(domain, config);
     const host = cleanHost(domain);
     return kind === undefined

@@ -5,13 +5,13 @@
  */
 import { cleanHost, type RepoPathCandidate, repoPathCandidates, resolveRuntimeHost } from "@w7s/env-naming";
 import { Clock, Effect } from "effect";
+import { withSecurityHeaders } from "../security/securityHeaders.js";
 import { backendDispatch } from "./backendDispatch.js";
 import { deployTargetOf, deployTargetPageFor, deployTargetResponse } from "./deployTarget.js";
 import { notConnectedResponse } from "./notConnected.js";
 import {
   type AppKey,
   type BackendNotFoundDecision,
-  type RoutedResponse,
   type Cached,
   type CustomDomainRoute,
   NotCached,
@@ -20,6 +20,7 @@ import {
   type PlatformReason,
   type RoutableDeployment,
   type RouteDecision,
+  type RoutedResponse,
   type RouteLookups,
   type RouteMount,
   type RouteRequest,
@@ -31,7 +32,6 @@ import {
   type SuspensionView,
   type SyncRouteLookups,
 } from "./routeModel.js";
-import { withSecurityHeaders } from "../security/securityHeaders.js";
 import { isPlatformApiPath, isPrivatePath, stripRoutePrefix } from "./routePaths.js";
 import { shouldServeSpaFallback, staticLookupCandidates } from "./staticPath.js";
 import { staticAnswer } from "./staticResponse.js";
@@ -171,11 +171,13 @@ function* serveDeployment(
   });
   if (suspension !== undefined) {
     const nowMs = yield* askNow();
-    const response = platformWritten(suspendedResponse(suspension, {
-      method: context.method,
-      accept: context.request.headers.get("accept"),
-      nowMs,
-    }));
+    const response = platformWritten(
+      suspendedResponse(suspension, {
+        method: context.method,
+        accept: context.request.headers.get("accept"),
+        nowMs,
+      }),
+    );
     return {
       _tag: "Suspended",
       served,
