@@ -1,6 +1,6 @@
 /**
- * The scenarios every W7S adapter must pass, driven only through HTTP (spec A.4-A.6, B, D, E.1 and
- * DECISIONS 2-6, 10). Each scenario deploys under its own owner or repo, so they do not interfere.
+ * The scenarios every W7S adapter must pass, driven only through HTTP (spec A.4-A.6, B, D, E.1, H, I.1
+ * and DECISIONS 2-6, 10). Each scenario deploys under its own owner or repo, so they do not interfere.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +16,9 @@ import { authorizationScenarios } from "./scenarios/authorization.js";
 import { backendScenarios } from "./scenarios/backends.js";
 import { deployErrorScenarios } from "./scenarios/deployErrors.js";
 import { deployOutcomeScenarios } from "./scenarios/deployOutcomes.js";
+import { domainScenarios } from "./scenarios/domains.js";
 import { routingScenarios } from "./scenarios/routing.js";
+import { securityScenarios } from "./scenarios/security.js";
 import { storageScenarios } from "./scenarios/storage.js";
 
 export interface ConformanceFactoryOptions {
@@ -84,6 +86,8 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
     backendScenarios(context);
     atomicDeployScenarios(context);
     storageScenarios(context);
+    domainScenarios(context);
+    securityScenarios(context);
   });
 };
 
