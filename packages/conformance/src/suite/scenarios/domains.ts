@@ -154,7 +154,7 @@ export const domainScenarios = (context: SuiteContext): void => {
       );
       expect(blocked.status).toBe(400);
       expect(blocked.body.error).toBe("routing.defaultDomain=false requires an attached custom domain.");
-      expect((blocked.body.details?.blockedCustomDomains as Json[])[0]).toMatchObject({
+      expect((blocked.body.details?.blockedCustomDomains as Json[] | undefined)?.[0]).toMatchObject({
         hostname: "shop.closed.example",
         reason: "txt_allowlist_mismatch",
       });
