@@ -229,7 +229,12 @@ export {
 export { healthBody } from "./http/health.js";
 export { landingPage } from "./http/landingPage.js";
 export { API_OPERATIONS, type ApiOperation, openApiDocument } from "./http/openApi.js";
-export { type GuardVariables, type PlatformGuardOptions, platformGuards } from "./http/platformGuards.js";
+export {
+  type GuardVariables,
+  markAppAnswer,
+  type PlatformGuardOptions,
+  platformGuards,
+} from "./http/platformGuards.js";
 export { authorizeRepoRequest, parseRepoTarget, type RepoTarget } from "./http/repoRequest.js";
 export { type TlsHostKind, tlsAsk, tlsAskMessages, tlsHostKind } from "./http/tlsAsk.js";
 export {

@@ -18,7 +18,7 @@ import {
 } from "./handleAppRequest.js";
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
-import { type GuardVariables, platformGuards } from "./platformGuards.js";
+import { markAppAnswer, platformGuards } from "./platformGuards.js";
 import { repoApiRoutes } from "./readOnlyRoutes.js";
 import { tlsAsk } from "./tlsAsk.js";
 
@@ -49,8 +49,8 @@ export const makeHttpApp = ({
   run,
   manifests = makeManifestCache(),
   peerAddress,
-}: HttpAppOptions): Hono<{ Variables: GuardVariables }> => {
-  const app = new Hono<{ Variables: GuardVariables }>();
+}: HttpAppOptions): Hono => {
+  const app = new Hono();
   // One call, so that the custom-domain interception and the catch-all route requests the same way.
   const routeApp = (request: Request) => run(handleAppRequest(request, config, manifests));
   app.use("*", platformGuards({ config, routeApp, peerAddress }));
@@ -66,7 +66,7 @@ export const makeHttpApp = ({
     const request = c.req.raw;
     const routed = await routeApp(request);
     if (routed !== undefined) {
-      c.set("appAnswer", true);
+      markAppAnswer(c);
       return routed;
     }
     const { pathname } = new URL(request.url);

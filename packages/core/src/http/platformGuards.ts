@@ -4,7 +4,7 @@
  * and the security headers of platform-written responses. App answers pass through untouched, except for
  * the base-domain cookie policy they already had applied.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { JsonResponse } from "../errors/errorResponse.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { isCustomDomainCandidate } from "../routing/decideRoute.js";
@@ -22,6 +22,12 @@ export interface GuardVariables {
   /** Set by whatever answered with an app's response, so that no platform header is added to it. */
   appAnswer: boolean;
 }
+
+// Kept off the app's type (`makeHttpApp` answers a plain `Hono`, which other route modules take).
+const guardContext = (c: Context) => c as unknown as Context<{ Variables: GuardVariables }>;
+
+/** Marks the response being answered as an app's own: the guards add nothing to it. */
+export const markAppAnswer = (c: Context): void => guardContext(c).set("appAnswer", true);
 
 export interface PlatformGuardOptions {
   readonly config: PlatformConfig;
@@ -71,7 +77,7 @@ export const platformGuards = (
     if (isCustomDomainCandidate(host, config.baseDomain)) {
       const routed = await routeApp(request);
       if (routed !== undefined) {
-        c.set("appAnswer", true);
+        markAppAnswer(c);
         return routed;
       }
     }
@@ -89,7 +95,7 @@ export const platformGuards = (
     if (refusal !== undefined) return secured(jsonAnswer(refusal));
 
     await next();
-    if (c.get("appAnswer") === true) return;
+    if (guardContext(c).get("appAnswer") === true) return;
     if (counted && c.res.status === 401) limiter.recordFailure(client, now());
     const response = secured(c.res);
     if (response !== c.res) c.res = response;

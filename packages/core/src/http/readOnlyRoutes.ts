@@ -17,8 +17,7 @@ export interface RepoApiRouteOptions {
 }
 
 /** Adds the routes to `app`; register them before the catch-all. */
-// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its variables
-export const repoApiRoutes = <App extends Hono<any>>(app: App, { config, run }: RepoApiRouteOptions): App => {
+export const repoApiRoutes = (app: Hono, { config, run }: RepoApiRouteOptions): Hono => {
   app.get("/api/v1/agent/openapi.json", () => openApiResponse(config));
   app.get("/api/v1/agent/manifest-schema", () => agentManifestSchemaResponse(config));
   app.get("/api/v1/agent/repos/*", (c) => run(agentRepoApi(c.req.raw, config)));
