@@ -9,6 +9,7 @@ export { type DryRunReport, dryRun, dryRunLines } from "./dryRun.js";
 export { type GitFacts, gitFacts, localRepoName, repositoryFromRemote } from "./git.js";
 export type { CommandIo } from "./io.js";
 export { logsCommand, logsUsage } from "./logsCommand.js";
+export { rollbackCommand, rollbackUsage } from "./rollbackCommand.js";
 export { appTarget, deployEndpoint } from "./target.js";
 export { resolveToken, tokenMessages } from "./token.js";
 export { usageCommand, usageUsage } from "./usageCommand.js";

@@ -1,4 +1,4 @@
-/** The `w7s` command line: deploy, logs, usage, dev. `cli.ts` and `local.ts` (`w7s-local`) run it. */
+/** The `w7s` command line: deploy, logs, usage, rollback, dev. `cli.ts` and `local.ts` (`w7s-local`) run it. */
 import { LogsError, NetworkError, RuntimeValuesError } from "@w7s/action";
 import { UsageError } from "./args.js";
 import { deployCommand, deployUsage } from "./deployCommand.js";
@@ -6,6 +6,7 @@ import { LoadError } from "./dev/devBackend.js";
 import { devCommand, devUsage } from "./dev/devCommand.js";
 import type { CommandIo } from "./io.js";
 import { logsCommand, logsUsage } from "./logsCommand.js";
+import { rollbackCommand, rollbackUsage } from "./rollbackCommand.js";
 import { usageCommand, usageUsage } from "./usageCommand.js";
 
 const usage = `Usage: w7s <command> [options]
@@ -14,6 +15,7 @@ Commands:
   deploy [dir]   package and deploy like the GitHub Action (--dry-run: show what would happen)
   logs           an app's backend logs (--follow to keep watching)
   usage          an app's usage today against its daily limits
+  rollback       switch an app back to an earlier deployment (--list: the ones the server keeps)
   dev            serve the app locally at W7S URLs, its backend in workerd with real bindings
 
 Run w7s <command> --help for its options.`;
@@ -22,6 +24,7 @@ const COMMANDS = {
   deploy: { run: deployCommand, help: deployUsage },
   logs: { run: logsCommand, help: logsUsage },
   usage: { run: usageCommand, help: usageUsage },
+  rollback: { run: rollbackCommand, help: rollbackUsage },
   dev: { run: devCommand, help: devUsage },
 } as const;
 

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import {
   type GitHubStandIn,
   type ReadApiStandIn,
+  request,
   startGitHubStandIn,
   startReadApiStandIn,
 } from "@w7s/conformance";
@@ -22,6 +23,7 @@ import {
   logsCommand,
   repositoryFromRemote,
   resolveToken,
+  rollbackCommand,
   UsageError,
   usageCommand,
 } from "../src/index.js";
@@ -162,6 +164,46 @@ describe("w7s deploy", () => {
       token: "a",
       source: "W7S_TOKEN",
     });
+  });
+});
+
+describe("w7s rollback", () => {
+  it("lists the kept deployments and switches back to an earlier one", async () => {
+    const env = { GITHUB_TOKEN: "ghp_dev", GITHUB_REPOSITORY: "acme/site", GITHUB_REF_NAME: "main" };
+    for (const text of ["one", "two"]) {
+      const app = writeApp({ "dist/index.html": `<p>${text}</p>` });
+      expect(await deployCommand(["--url", server.url, "--sha", text], capture(app, env).io)).toBe(0);
+    }
+    const page = async () =>
+      (
+        await request(
+          { baseUrl: server.url, baseDomain: "", close: async () => {} },
+          "acme.w7s.localhost",
+          "/site/",
+        )
+      ).text();
+    expect(await page()).toBe("<p>two</p>");
+
+    const list = capture(process.cwd(), env);
+    expect(await rollbackCommand(["--url", server.url, "--list"], list.io)).toBe(0);
+    expect(list.lines[0]).toBe("Deployments of acme/site (production), newest first (the server keeps 10):");
+    expect(list.lines[1]).toMatch(/^\* \S+ {2}two {2}main {2}\S+$/);
+    expect(list.lines[2]).toMatch(/^ {2}\S+ {2}one {2}main {2}\S+$/);
+
+    const back = capture(process.cwd(), env);
+    expect(await rollbackCommand(["--url", server.url], back.io)).toBe(0);
+    expect(back.lines[0]).toMatch(/^Rolled back acme\/site \(production\) from \S+ to \S+\.$/);
+    expect(back.lines[1]).toBe(`Live at http://acme.w7s.localhost:${server.port}/site/`);
+    expect(await page()).toBe("<p>one</p>");
+
+    const tooFar = capture(process.cwd(), env);
+    expect(await rollbackCommand(["--url", server.url, "--steps", "5"], tooFar.io)).toBe(1);
+    expect(tooFar.errors[0]).toBe(
+      "W7S rollback failed (HTTP 400): Cannot roll back 5 steps: acme/site (production) keeps 0 earlier deployments.",
+    );
+    await expect(rollbackCommand(["--steps", "0"], capture(process.cwd(), env).io)).rejects.toThrow(
+      UsageError,
+    );
   });
 });
 

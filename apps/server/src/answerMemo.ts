@@ -56,6 +56,11 @@ const answerRecorded = (request: RouteRequest, config: PlatformConfig, lookups: 
       reads.push((_, again) => sameBytes(again.object(key, range), value));
       return value;
     },
+    domainRoutes: (hostname) => {
+      const value = lookups.domainRoutes(hostname);
+      reads.push((_, again) => again.domainRoutes(hostname) === value);
+      return value;
+    },
   };
   return { answer: answerAppRequestSync({ ...request, headers }, config, recording), reads };
 };

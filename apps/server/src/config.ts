@@ -30,6 +30,16 @@ export interface ServerSettings {
   readonly aiDefaultModel: string | undefined;
   /** How long a claimed queue batch or workflow step stays invisible to other servers without a heartbeat. */
   readonly queueLeaseSeconds: number;
+  /** DNS servers asked for custom-domain TXT allow lists (`host` or `host:port`); empty: the system's. */
+  readonly dnsServers: readonly string[];
+  /** Deployments kept per app and environment for rollback. */
+  readonly historyDepth: number;
+  /** Peers whose `X-Forwarded-For` names the client (the reverse proxy). */
+  readonly trustedProxies: readonly string[];
+  /** Bearer-token failures per client address per minute before its API requests answer 429 (0: off). */
+  readonly authFailureLimit: number;
+  /** Largest `Cookie` header accepted, in bytes; larger ones answer 431. */
+  readonly maxCookieBytes: number;
 }
 
 interface Setting {
@@ -40,7 +50,7 @@ interface Setting {
    * `map`: `id=postgres-url` pairs, `models`: `name=name` pairs; the flag may repeat, the variable and file
    * may also hold a JSON object.
    */
-  readonly kind: "string" | "port" | "number" | "list" | "map" | "models";
+  readonly kind: "string" | "port" | "number" | "count" | "list" | "map" | "models";
   readonly help: string;
 }
 
@@ -174,6 +184,41 @@ export const SETTINGS: readonly Setting[] = [
     kind: "number",
     help: "seconds a claimed queue batch or workflow step stays hidden from other servers without a heartbeat (15)",
   },
+  {
+    key: "dnsServers",
+    flag: "--dns-servers",
+    env: "W7S_DNS_SERVERS",
+    kind: "list",
+    help: "DNS servers for custom-domain TXT checks, comma separated host[:port] (the system's)",
+  },
+  {
+    key: "historyDepth",
+    flag: "--history-depth",
+    env: "W7S_HISTORY_DEPTH",
+    kind: "number",
+    help: "deployments kept per app and environment for rollback (10)",
+  },
+  {
+    key: "trustedProxies",
+    flag: "--trusted-proxies",
+    env: "W7S_TRUSTED_PROXIES",
+    kind: "list",
+    help: "peer addresses whose X-Forwarded-For names the client (127.0.0.1,::1)",
+  },
+  {
+    key: "authFailureLimit",
+    flag: "--auth-failure-limit",
+    env: "W7S_AUTH_FAILURE_LIMIT",
+    kind: "count",
+    help: "bearer-token failures per client address per minute before 429 (10; 0 turns it off)",
+  },
+  {
+    key: "maxCookieBytes",
+    flag: "--max-cookie-bytes",
+    env: "W7S_MAX_COOKIE_BYTES",
+    kind: "number",
+    help: "largest Cookie header accepted; larger ones answer 431 (8192)",
+  },
 ];
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -197,6 +242,11 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   aiModels: {},
   aiDefaultModel: undefined,
   queueLeaseSeconds: 15,
+  dnsServers: [],
+  historyDepth: 10,
+  trustedProxies: ["127.0.0.1", "::1"],
+  authFailureLimit: 10,
+  maxCookieBytes: 8192,
 };
 
 /** A setting that could not be read, naming where it came from. */
@@ -276,16 +326,19 @@ const convert = (setting: Setting, raw: unknown, source: string): unknown => {
     const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(",");
     return items.map((item) => item.trim()).filter((item) => item !== "");
   }
-  if (setting.kind === "port" || setting.kind === "number") {
+  if (setting.kind === "port" || setting.kind === "number" || setting.kind === "count") {
     const value = Number(raw);
     const valid =
       Number.isInteger(value) &&
-      value >= (setting.kind === "port" ? 0 : 1) &&
+      value >= (setting.kind === "number" ? 1 : 0) &&
       (setting.kind !== "port" || value <= 65535);
-    if (!valid)
-      throw new SettingsError(
-        `${source}: expected ${setting.kind === "port" ? "a port number" : "a positive whole number"}, got ${JSON.stringify(raw)}.`,
-      );
+    const expected =
+      setting.kind === "port"
+        ? "a port number"
+        : setting.kind === "count"
+          ? "a whole number, 0 or more"
+          : "a positive whole number";
+    if (!valid) throw new SettingsError(`${source}: expected ${expected}, got ${JSON.stringify(raw)}.`);
     return value;
   }
   return String(raw);

@@ -13,6 +13,7 @@ import {
   finalizeAnswer,
   type ManifestCache,
   NotCached,
+  oversizedCookieAnswer,
   type PlatformConfig,
   runtimeFailureAnswer,
   type SyncAppLookups,
@@ -41,6 +42,7 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     current: options.deployments.current,
     manifest: (key) => options.manifests.get(key) ?? NotCached,
     object: options.assets.object,
+    domainRoutes: options.deployments.domainRoutes,
   };
   const memo = makeAnswerMemo({
     config,
@@ -90,6 +92,10 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
   const serve: FastPath = (request, response) => {
     const routeRequest = plainRouteRequest(request);
     if (routeRequest === undefined) return false;
+    // The HTTP app's guards answer these (431) before any app code runs.
+    if (oversizedCookieAnswer(routeRequest.headers.get("cookie"), config.security.maxCookieHeaderBytes)) {
+      return false;
+    }
     const known = memo.answer(routeRequest, lookups);
     if (known === undefined) return false;
     if (known.extra !== undefined) writePrepared(response, known.extra);

@@ -2,7 +2,7 @@
  * Starts the self-host server: the Node Layers, the shared Hono app, and an HTTP listener that tries the
  * fast path (answers from memory, written straight to Node's response) before handing a request to the app.
  */
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { getRequestListener } from "@hono/node-server";
@@ -15,7 +15,13 @@ import {
   systemClock,
   type WallClock,
 } from "@w7s/adapter-node";
-import { defaultPlatformConfig, makeHttpApp, makeManifestCache, type PlatformConfig } from "@w7s/core";
+import {
+  defaultPlatformConfig,
+  defaultSecuritySettings,
+  makeHttpApp,
+  makeManifestCache,
+  type PlatformConfig,
+} from "@w7s/core";
 import { Clock, Context, Effect, ManagedRuntime } from "effect";
 import type { ServerSettings } from "./config.js";
 import { type FastPath, makeFastPath } from "./fastPath.js";
@@ -82,6 +88,7 @@ export const startServer = async (
         settings.aiBaseUrl === undefined
           ? undefined
           : { baseUrl: settings.aiBaseUrl, apiKey: settings.aiApiKey },
+      domains: { dnsServers: settings.dnsServers },
     }),
   );
   const built = await runtime.context().catch(async (error: unknown) => {
@@ -100,8 +107,8 @@ export const startServer = async (
     inFlight -= 1;
     if (inFlight === 0) drained?.();
   };
-  const appListener = getRequestListener((request) =>
-    app === undefined ? new Response("Starting.", { status: 503 }) : app.fetch(request),
+  const appListener = getRequestListener((request, env) =>
+    app === undefined ? new Response("Starting.", { status: 503 }) : app.fetch(request, env),
   );
 
   const server = await new Promise<Server>((resolveListening, reject) => {
@@ -132,11 +139,26 @@ export const startServer = async (
     serviceName: "w7s",
     limitExemptOwners: settings.limitExemptOwners,
     ...aiSettingsOf(settings),
+    historyDepth: settings.historyDepth,
+    oidcAudiences: settings.oidcAudiences,
+    security: {
+      ...defaultSecuritySettings,
+      maxCookieHeaderBytes: settings.maxCookieBytes,
+      authFailureLimit: settings.authFailureLimit,
+      trustedProxies: settings.trustedProxies,
+    },
   };
   // The services are built once; running each request against them directly skips the runtime's lookup.
   const run = Effect.runPromiseWith(services);
   const manifests = makeManifestCache();
-  app = makeHttpApp({ config, run: (effect) => run(effect), manifests });
+  app = makeHttpApp({
+    config,
+    run: (effect) => run(effect),
+    manifests,
+    // @hono/node-server hands the Node request over as `env.incoming`.
+    peerAddress: (_request, env) =>
+      (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress,
+  });
   if (options.fastPath !== false) {
     fastPath = makeFastPath({
       config,

@@ -12,6 +12,31 @@ describe("w7s-server settings", () => {
     });
   });
 
+  it("reads the custom-domain, history and security settings", () => {
+    const { settings } = resolveSettings({
+      argv: ["--dns-servers", "127.0.0.1:5353,[::1]:53", "--history-depth=3", "--auth-failure-limit", "0"],
+      env: { W7S_TRUSTED_PROXIES: "10.1.2.3", W7S_MAX_COOKIE_BYTES: "4096" },
+    });
+    expect(settings).toMatchObject({
+      dnsServers: ["127.0.0.1:5353", "[::1]:53"],
+      historyDepth: 3,
+      authFailureLimit: 0,
+      trustedProxies: ["10.1.2.3"],
+      maxCookieBytes: 4096,
+    });
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      dnsServers: [],
+      historyDepth: 10,
+      authFailureLimit: 10,
+      trustedProxies: ["127.0.0.1", "::1"],
+      maxCookieBytes: 8192,
+    });
+    expect(() => resolveSettings({ argv: ["--auth-failure-limit", "-1"], env: {} })).toThrow(
+      '--auth-failure-limit: expected a whole number, 0 or more, got "-1".',
+    );
+    expect(() => resolveSettings({ argv: ["--history-depth", "0"], env: {} })).toThrow(SettingsError);
+  });
+
   it("takes flags over environment over the config file", () => {
     const { settings, rest } = resolveSettings({
       argv: ["--port", "9000", "--base-domain=apps.example.test", "--check"],

@@ -19,6 +19,7 @@ defineConformanceSuite("Node self-host (SQLite, files, workerd)", async (options
       aiBaseUrl: options.ai.baseUrl,
       aiApiKey: options.ai.apiKey,
       aiModels: options.ai.models,
+      dnsServers: options.dnsServers,
     },
     { clock, queuePollMs: 50, schedulerPollMs: 50 },
   );

@@ -1,7 +1,8 @@
 /**
  * Public API of @w7s/action: the packaging and API client behind the W7S GitHub Action (and the `w7s` CLI):
  * zip a directory as the official action does, build its runtime values, deploy it, read usage and logs,
- * upsert the usage-warning issue, format step summaries, Telegram status messages and OIDC tokens.
+ * list deployments and roll back, upsert the usage-warning issue, format step summaries, Telegram status
+ * messages and OIDC tokens.
  */
 export {
   type ActionInputs,
@@ -25,6 +26,14 @@ export {
   deployDirectory,
   deployHeaders,
 } from "./deploy.js";
+export {
+  type DeploymentHistoryData,
+  type DeploymentsTarget,
+  fetchDeploymentHistory,
+  type HistoryEntry,
+  type RollbackData,
+  rollbackDeployment,
+} from "./deployments.js";
 export {
   DEPLOY_WARNING_TITLE,
   deployLogLines,

@@ -11,6 +11,7 @@ export {
   systemClock,
   type WallClock,
 } from "./clock.js";
+export * from "./domains/index.js";
 export { idsLayer } from "./ids.js";
 export { type NodePlatformOptions, type NodePlatformServices, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";

@@ -4,6 +4,7 @@ import {
   type AssetStore,
   BackendRuntime,
   type DeploymentStore,
+  type DomainVerifier,
   type Ids,
   type ProvisionError,
   type Provisioner,
@@ -19,6 +20,7 @@ import { Context, Effect, Layer } from "effect";
 import { aiProviderLayer, type OpenAiProviderOptions } from "./ai/index.js";
 import { assetStoreLayer, type CachedAssets } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
+import { type DomainVerifierOptions, domainVerifierLayer } from "./domains/index.js";
 import { idsLayer } from "./ids.js";
 import { provisionerLayer } from "./provisioner/index.js";
 import { type NodeQueues, queueBrokerLayer } from "./queues/index.js";
@@ -42,6 +44,8 @@ export interface NodePlatformOptions {
   readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
   /** The OpenAI-compatible endpoint behind `W7S_AI`; unset, AI runs answer 503. */
   readonly ai?: OpenAiProviderOptions | undefined;
+  /** DNS servers for custom-domain TXT allow lists (H.3); the system's by default. */
+  readonly domains?: DomainVerifierOptions;
 }
 
 /** Every service `nodePlatformLayer` provides: the ports, and what the Node stores answer from memory. */
@@ -53,6 +57,7 @@ export type NodePlatformServices =
   | UsageStore
   | UsagePolicyStore
   | RepoAuth
+  | DomainVerifier
   | Ids
   | QueueBroker
   | NodeQueues
@@ -110,6 +115,7 @@ export const nodePlatformLayer = (
     usagePolicyStoreLayer(database),
     countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
     repoAuthLayer(options.auth),
+    domainVerifierLayer(options.domains),
     idsLayer,
     queueBrokerLayer(database),
     workflowEngineLayer(database),

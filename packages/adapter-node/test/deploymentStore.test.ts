@@ -369,6 +369,99 @@ describe.each(backends)("DeploymentStore on $name", (backend) => {
     );
   });
 
+  it("keeps a history newest first, trims it to `retain`, and switches back to a stored record", async () => {
+    const { layer } = backend.freshDatabase();
+    const sleep = (ms: number) => Effect.promise(() => new Promise((done) => setTimeout(done, ms)));
+    await run(
+      Effect.gen(function* () {
+        const store = yield* open(layer());
+        const ids = (items: ReadonlyArray<{ deploymentId: string }>) =>
+          items.map((item) => item.deploymentId);
+        let previous: string | null = null;
+        for (const id of ["h1", "h2", "h3", "h4"]) {
+          yield* store.switchDeployment({ ...switchTo(id, previous), retain: 3 });
+          previous = id;
+          yield* sleep(3);
+        }
+        expect(ids(yield* store.history(webApp, 10))).toEqual(["h4", "h3", "h2"]);
+        expect(ids(yield* store.history(webApp, 2))).toEqual(["h4", "h3"]);
+
+        // A rollback: the stored record of h2 becomes live again, and stays where it was in the history.
+        const h2 = (yield* store.history(webApp, 10))[2]!;
+        yield* store.switchDeployment({
+          ...switchTo("h2", "h4", { tokens: [tokenOf(webApp, "rpc", "rpc-h2")] }),
+          record: h2.record,
+          retain: 3,
+        });
+        expect(yield* currentId(store)).toBe("h2");
+        expect(ids(yield* store.history(webApp, 10))).toEqual(["h4", "h3", "h2"]);
+
+        // The live record is never trimmed, even when it is the oldest.
+        yield* sleep(3);
+        yield* store.switchDeployment({ ...switchTo("h5", "h2"), retain: 1 });
+        expect(ids(yield* store.history(webApp, 10))).toEqual(["h5"]);
+        expect(yield* store.history({ ...webApp, repoSlug: "nothing" }, 10)).toEqual([]);
+      }),
+    );
+  });
+
+  it("lists every retained deployment, a repository's live ones, and whether an owner has any", async () => {
+    const { layer } = backend.freshDatabase();
+    const dev: AppRef = { ...webApp, environment: "dev" };
+    const blog: AppRef = { ...webApp, repoSlug: "blog" };
+    await run(
+      Effect.gen(function* () {
+        const store = yield* open(layer());
+        yield* store.switchDeployment(switchTo("a1", null));
+        yield* store.switchDeployment(switchTo("a2", "a1"));
+        yield* store.switchDeployment(switchTo("b1", null, {}, dev));
+        yield* store.switchDeployment(switchTo("c1", null, {}, blog));
+        const retained: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = yield* store.listRetained({ limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+          retained.push(...page.items.map((item) => item.deploymentId));
+          cursor = page.cursor ?? undefined;
+        } while (cursor !== undefined);
+        expect(retained).toEqual(["a1", "a2", "b1", "c1"]);
+        expect((yield* failureOf(store.listRetained({ limit: 2, cursor: "bogus!" }))).reason).toBe(
+          "NotFound",
+        );
+        const live = yield* store.repoDeployments({ orgSlug: "acme", repoSlug: "web" });
+        expect(live.map((item) => `${item.record.environment}=${item.deploymentId}`)).toEqual([
+          "dev=b1",
+          "production=a2",
+        ]);
+        expect(yield* store.ownerHasDeployments({ environment: "production", orgSlug: "acme" })).toBe(true);
+        expect(yield* store.ownerHasDeployments({ environment: "staging", orgSlug: "acme" })).toBe(false);
+        expect(yield* store.ownerHasDeployments({ environment: "production", orgSlug: "other" })).toBe(false);
+      }),
+    );
+  });
+
+  it("lists the routes one app holds", async () => {
+    const { layer } = backend.freshDatabase();
+    const blog: AppRef = { ...webApp, repoSlug: "blog" };
+    await run(
+      Effect.gen(function* () {
+        const store = yield* open(layer());
+        yield* store.switchDeployment(
+          switchTo("d1", null, {
+            claimDomains: [domainOf(webApp, "b.example.com"), domainOf(webApp, "a.example.com", "/x")],
+          }),
+        );
+        yield* store.switchDeployment(
+          switchTo("e1", null, { claimDomains: [domainOf(blog, "c.example.com")] }, blog),
+        );
+        expect(yield* store.appDomainRoutes(webApp)).toEqual([
+          domainOf(webApp, "a.example.com", "/x"),
+          domainOf(webApp, "b.example.com"),
+        ]);
+        expect(yield* store.appDomainRoutes({ ...webApp, environment: "dev" })).toEqual([]);
+      }),
+    );
+  });
+
   it("shows one server's writes to another server on the same database", async () => {
     const { layer } = backend.freshDatabase();
     await run(
@@ -433,6 +526,28 @@ describe("CachedDeployments: the deployment store's memory, without waiting", ()
     );
   });
 
+  it("on SQLite: custom-domain routes at once, and a switch that claims or releases them is seen at once", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-store-"));
+    await run(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(deploymentStoreLayer({ dataDir }));
+        const store = Context.get(context, DeploymentStore);
+        const cached = Context.get(context, CachedDeployments);
+        expect(cached.domainRoutes("shop.example.com")).toEqual([]);
+        yield* store.switchDeployment(
+          switchTo("d1", null, { claimDomains: [domainOf(webApp, "shop.example.com")] }),
+        );
+        expect(cached.domainRoutes("shop.example.com")).toEqual([domainOf(webApp, "shop.example.com")]);
+        expect(cached.domainRoutes("shop.example.com")).toBe(cached.domainRoutes("shop.example.com"));
+        yield* store.switchDeployment(
+          switchTo("d2", "d1", { releaseDomains: [{ hostname: "shop.example.com", pathPrefix: "/" }] }),
+        );
+        expect(cached.domainRoutes("shop.example.com")).toEqual([]);
+        expect(yield* store.domainRoutes("shop.example.com")).toEqual([]);
+      }),
+    );
+  });
+
   it("on Postgres: always NotCached, since other servers switch the pointers", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "w7s-store-"));
     const layer = deploymentStoreLayer({
@@ -446,6 +561,7 @@ describe("CachedDeployments: the deployment store's memory, without waiting", ()
         yield* Context.get(context, DeploymentStore).switchDeployment(switchTo("d1", null));
         yield* Context.get(context, DeploymentStore).current(webApp);
         expect(Context.get(context, CachedDeployments).current(webApp)).toBe(NotCached);
+        expect(Context.get(context, CachedDeployments).domainRoutes("shop.example.com")).toBe(NotCached);
       }),
     );
   });

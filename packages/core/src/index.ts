@@ -62,13 +62,27 @@ export {
   customDomainRoutes,
 } from "./deploy/customDomains.js";
 export {
+  customDomainUrl,
   type DeployServices,
   deployApp,
   deployMessages,
   deploymentUrl,
+  domainAnswer,
   type FeatureNotProvidedWarning,
+  publicRecord,
   unprovidedFeatureWarnings,
+  withCustomDomains,
 } from "./deploy/deployApp.js";
+export {
+  type BlockedCustomDomain,
+  type BlockedReason,
+  type CustomDomainWarning,
+  type DomainClaimPlan,
+  domainClaimMessages,
+  type PlanInput,
+  parseTxtAllowList,
+  planDomainClaims,
+} from "./deploy/domainClaims.js";
 export {
   type DeployLayout,
   type DeploymentWarning,
@@ -153,12 +167,36 @@ export {
   UnsupportedMediaType,
 } from "./errors/httpErrors.js";
 export {
+  type AgentApiServices,
+  agentDiscovery,
+  agentDiscoveryResponse,
+  agentManifestSchema,
+  agentRepoApi,
+  agentTexts,
+  customDomainDisplayUrl,
+  platformOrigin,
+  sanitizeDeployment,
+} from "./http/agentApi.js";
+export {
   answerAppRequestSync,
   type SyncAnswer,
   type SyncAppAnswer,
   type SyncAppLookups,
   type SyncBackendCall,
 } from "./http/answerAppRequestSync.js";
+export {
+  AgentDiscovery,
+  DeploymentHistory,
+  ErrorEnvelope as ErrorEnvelopeSchema,
+  HistoryEntry,
+  RepoDeployments,
+  RepoResources,
+  RepoRoutes,
+  RepoState,
+  RollbackRequest,
+  RollbackResult,
+  SanitizedDeployment,
+} from "./http/apiSchemas.js";
 // http
 export { type EffectRunner, type HttpAppOptions, makeHttpApp, type PlatformServices } from "./http/app.js";
 export {
@@ -176,6 +214,12 @@ export {
   textAnswer,
 } from "./http/appAnswers.js";
 export {
+  type DeploymentHistoryServices,
+  historyMessages,
+  listDeployments,
+  rollbackDeployment,
+} from "./http/deploymentHistory.js";
+export {
   type AppRequestServices,
   appKeyOf,
   finalizeResponse,
@@ -185,6 +229,15 @@ export {
 } from "./http/handleAppRequest.js";
 export { healthBody } from "./http/health.js";
 export { landingPage } from "./http/landingPage.js";
+export { API_OPERATIONS, type ApiOperation, openApiDocument } from "./http/openApi.js";
+export {
+  type GuardVariables,
+  markAppAnswer,
+  type PlatformGuardOptions,
+  platformGuards,
+} from "./http/platformGuards.js";
+export { authorizeRepoRequest, parseRepoTarget, type RepoTarget } from "./http/repoRequest.js";
+export { type TlsHostKind, tlsAsk, tlsAskMessages, tlsHostKind } from "./http/tlsAsk.js";
 // platform services (the internal API, E.2-E.7)
 export { aiMessages, DEFAULT_AI_MODEL, publicModelName, runAi } from "./platform/ai.js";
 export {
@@ -231,6 +284,7 @@ export {
   type AiSettings,
   defaultPlatformConfig,
   defaultPlatformServiceLimits,
+  defaultSecuritySettings,
   type PlatformConfig,
   type PlatformServiceLimits,
 } from "./platformConfig.js";
@@ -243,6 +297,7 @@ export {
   DeploymentStore,
   type DeploymentSwitch,
   type DomainRoute,
+  type RepoRef,
   type StoredDeployment,
 } from "./ports/DeploymentStore.js";
 export { DomainVerifier } from "./ports/DomainVerifier.js";
@@ -337,7 +392,12 @@ export {
   PLATFORM_HEADER_PREFIX,
 } from "./routing/backendDispatch.js";
 export { stripBaseDomainCookies } from "./routing/cookiePolicy.js";
-export { decideRoute, decideRouteSync, NOT_FOUND_TEXT } from "./routing/decideRoute.js";
+export {
+  decideRoute,
+  decideRouteSync,
+  isCustomDomainCandidate,
+  NOT_FOUND_TEXT,
+} from "./routing/decideRoute.js";
 export {
   deployTargetPage,
   deployTargetResponse,
@@ -417,6 +477,19 @@ export {
   suspensionRetryAfterSeconds,
   suspensionTexts,
 } from "./routing/suspension.js";
+// platform config
+export {
+  type AuthFailureLimiter,
+  authFailureMessage,
+  clientAddressOf,
+  makeAuthFailureLimiter,
+} from "./security/authFailures.js";
+export { COOKIE_TOO_LARGE_MESSAGE, oversizedCookieAnswer } from "./security/cookieLimit.js";
+export {
+  applySecurityHeaders,
+  PLATFORM_SECURITY_HEADERS,
+  withSecurityHeaders,
+} from "./security/securityHeaders.js";
 // usage limits
 export {
   activeSuspension,

@@ -28,6 +28,23 @@ export const defaultPlatformServiceLimits: PlatformServiceLimits = {
 };
 
 /** The settings themselves. */
+/** How the platform defends itself and its tenants (issue 9; decided in the core, documented in its README). */
+export interface SecuritySettings {
+  /** Requests whose `Cookie` headers add up to more bytes are refused with 431 before any app code runs. */
+  readonly maxCookieHeaderBytes: number;
+  /** Bearer-token failures (401) one client address may have within `windowSeconds`; 0 turns the slow-down off. */
+  readonly authFailureLimit: number;
+  readonly authFailureWindowSeconds: number;
+  /** Peer addresses whose `X-Forwarded-For` names the client (a reverse proxy on this machine by default). */
+  readonly trustedProxies: ReadonlyArray<string>;
+}
+
+export const defaultSecuritySettings: SecuritySettings = {
+  maxCookieHeaderBytes: 8192,
+  authFailureLimit: 10,
+  authFailureWindowSeconds: 60,
+  trustedProxies: ["127.0.0.1", "::1"],
+};
 export interface PlatformConfig {
   /** Hosts are `<owner>.<baseDomain>` and `<env>--<owner>.<baseDomain>`. */
   readonly baseDomain: string;
@@ -54,6 +71,11 @@ export interface PlatformConfig {
   /** Sent with that 503 as `details.hint`: how the operator of this adapter configures a provider. */
   readonly aiConfigurationHint: string;
   readonly platformLimits: PlatformServiceLimits;
+  /** Deployment records kept per app for rollback, the live one always among them (default 10). */
+  readonly historyDepth: number;
+  /** The OIDC audiences RepoAuth accepts, as `agent.json` advertises them. */
+  readonly oidcAudiences: ReadonlyArray<string>;
+  readonly security: SecuritySettings;
 }
 
 /** Defaults for a local self-host; adapters override what the operator sets. */
@@ -70,4 +92,7 @@ export const defaultPlatformConfig: PlatformConfig = {
   aiConfigurationHint:
     "The operator of this W7S server configures an OpenAI-compatible provider: its base URL, an API key and which @w7s/... model names map to which provider models.",
   platformLimits: defaultPlatformServiceLimits,
+  historyDepth: 10,
+  oidcAudiences: ["w7s.cloud", "https://w7s.cloud"],
+  security: defaultSecuritySettings,
 };

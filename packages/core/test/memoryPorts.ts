@@ -12,6 +12,7 @@ import {
   type DeploymentSwitch,
   type StoredDeployment,
 } from "../src/ports/DeploymentStore.js";
+import { DomainVerifier } from "../src/ports/DomainVerifier.js";
 import { Ids } from "../src/ports/Ids.js";
 import { LogStore } from "../src/ports/LogStore.js";
 import {
@@ -29,6 +30,7 @@ import { type RepoAccess, type RepoAccessRequest, RepoAuth } from "../src/ports/
 import type { AppRef } from "../src/ports/records/AppRef.js";
 import type {
   BindingTokenEntry,
+  CustomDomainMapping,
   QueueMapping,
   ScheduleMapping,
 } from "../src/ports/records/DeploymentIndexes.js";
@@ -61,6 +63,13 @@ export interface MemoryWorld {
   access: RepoAccess | UpstreamError;
   readonly verifyRequests: RepoAccessRequest[];
   readonly deployments: Map<string, StoredDeployment>;
+  /** Every record stored per app, oldest first (a switch to a stored id adds nothing). */
+  readonly history: Map<string, StoredDeployment[]>;
+  /** Claimed custom-domain routes by `<hostname> <pathPrefix>`. */
+  readonly domains: Map<string, CustomDomainMapping>;
+  /** TXT records by name; a name listed in `txtFailures` fails its lookup instead. */
+  readonly txt: Map<string, string[]>;
+  readonly txtFailures: Set<string>;
   readonly switches: DeploymentSwitch[];
   readonly objects: Map<string, { body: Uint8Array; metadata: AssetMetadata }>;
   readonly manifests: Map<string, StaticManifest>;
@@ -97,6 +106,10 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   access: { granted: true, proof: "github-token" },
   verifyRequests: [],
   deployments: new Map(),
+  history: new Map(),
+  domains: new Map(),
+  txt: new Map(),
+  txtFailures: new Set(),
   switches: [],
   objects: new Map(),
   manifests: new Map(),
@@ -135,6 +148,7 @@ export const memoryPorts = (
   | Provisioner
   | UsageStore
   | UsagePolicyStore
+  | DomainVerifier
   | Ids
   | QueueBroker
   | WorkflowEngine
@@ -348,20 +362,61 @@ export const memoryPorts = (
         if ((world.deployments.get(key)?.deploymentId ?? null) !== change.replaces)
           return storeError("DeploymentStore.switchDeployment", "Conflict");
         return Effect.sync(() => {
-          world.deployments.set(key, { deploymentId: change.deploymentId, record: change.record });
+          const stored = { deploymentId: change.deploymentId, record: change.record };
+          world.deployments.set(key, stored);
+          const kept = world.history.get(key) ?? [];
+          if (!kept.some((entry) => entry.deploymentId === change.deploymentId)) kept.push(stored);
+          if (change.retain !== undefined && kept.length > change.retain) {
+            const past = kept.slice(0, kept.length - change.retain);
+            kept.splice(0, kept.length, ...kept.filter((entry) => !past.includes(entry) || entry === stored));
+          }
+          world.history.set(key, kept);
           for (const token of change.tokens) world.tokens.set(`${token.kind}:${token.tokenHash}`, token);
           for (const [id, schedule] of world.schedules)
             if (appKey(schedule) === key) world.schedules.delete(id);
           for (const schedule of change.schedules) world.schedules.set(schedule.id, schedule);
           for (const [name, queue] of world.queues) if (appKey(queue) === key) world.queues.delete(name);
           for (const queue of change.queues) world.queues.set(queue.queueName, queue);
+          for (const route of change.releaseDomains) {
+            const routeKey = `${route.hostname} ${route.pathPrefix}`;
+            const held = world.domains.get(routeKey);
+            if (held !== undefined && appKey(held) === key) world.domains.delete(routeKey);
+          }
+          for (const claim of change.claimDomains) {
+            world.domains.set(`${claim.hostname} ${claim.pathPrefix ?? "/"}`, claim);
+          }
         });
       },
+      history: (app, limit) =>
+        Effect.sync(() => [...(world.history.get(appKey(app)) ?? [])].reverse().slice(0, limit)),
+      listRetained: () => Effect.sync(() => ({ items: [...world.history.values()].flat(), cursor: null })),
+      repoDeployments: (repo) =>
+        Effect.sync(() =>
+          [...world.deployments.values()].filter(
+            ({ record }) => record.orgSlug === repo.orgSlug && record.repoSlug === repo.repoSlug,
+          ),
+        ),
+      ownerHasDeployments: ({ environment, orgSlug }) =>
+        Effect.sync(() =>
+          [...world.deployments.values()].some(
+            ({ record }) => record.environment === environment && record.orgSlug === orgSlug,
+          ),
+        ),
       findToken: (kind, hash) =>
         Effect.sync(() => Option.fromUndefinedOr(world.tokens.get(`${kind}:${hash}`))),
       listSchedules: () => Effect.sync(() => [...world.schedules.values()]),
       findQueue: (name) => Effect.sync(() => Option.fromUndefinedOr(world.queues.get(name))),
-      domainRoutes: () => Effect.succeed([]),
+      domainRoutes: (hostname) =>
+        Effect.sync(() => [...world.domains.values()].filter((mapping) => mapping.hostname === hostname)),
+      appDomainRoutes: (app) =>
+        Effect.sync(() => [...world.domains.values()].filter((mapping) => appKey(mapping) === appKey(app))),
+    }),
+    Layer.succeed(DomainVerifier, {
+      zoneOf: () => Effect.succeed(Option.none()),
+      txtRecords: (name) =>
+        world.txtFailures.has(name)
+          ? Effect.fail(new UpstreamError({ operation: "DomainVerifier.txtRecords", reason: "Timeout" }))
+          : Effect.succeed(world.txt.get(name) ?? []),
     }),
   );
 };

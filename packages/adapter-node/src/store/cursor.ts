@@ -26,3 +26,25 @@ export const decodeAppCursor = (
     catch: () => notIssued,
   }).pipe(Effect.flatMap((value) => (isAppCursor(value) ? Effect.succeed(value) : Effect.fail(notIssued))));
 };
+
+/** The `listRetained` cursor: the last deployment id of a page, as base64url. */
+export const encodeIdCursor = (deploymentId: string): string =>
+  Buffer.from(deploymentId).toString("base64url");
+
+/** Reads an id cursor; one this store did not issue is a `NotFound` page. */
+export const decodeIdCursor = (
+  operation: string,
+  cursor: string | undefined,
+): Effect.Effect<string | null, StoreError> => {
+  if (cursor === undefined) return Effect.succeed(null);
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  return decoded !== "" && encodeIdCursor(decoded) === cursor
+    ? Effect.succeed(decoded)
+    : Effect.fail(
+        new StoreError({
+          reason: "NotFound",
+          operation,
+          description: `cursor ${JSON.stringify(cursor)} was not issued by this store`,
+        }),
+      );
+};

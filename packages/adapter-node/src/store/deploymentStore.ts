@@ -9,10 +9,10 @@ import {
   type StoredDeployment,
   StoreError,
 } from "@w7s/core";
-import { and, asc, eq, gt, or } from "drizzle-orm";
-import { Context, Effect, Layer } from "effect";
+import { and, asc, desc, eq, gt, inArray, or } from "drizzle-orm";
+import { Context, Effect, Layer, Schema } from "effect";
 import { CachedDeployments } from "./cachedDeployments.js";
-import { decodeAppCursor } from "./cursor.js";
+import { decodeAppCursor, decodeIdCursor } from "./cursor.js";
 import { postgresDeploymentStoreLayer } from "./postgresDeploymentStore.js";
 import { bindingTokens, currentDeployments, deployments, domainRoutes, queues, schedules } from "./schema.js";
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "./sqlite.js";
@@ -21,8 +21,10 @@ import {
   type DeploymentRow,
   decodeStored,
   expectCurrent,
+  idsPastRetention,
   makeRecordCache,
   makeScheduleCache,
+  retainedPage,
   storeFailure,
   switchRows,
 } from "./storeRecords.js";
@@ -84,6 +86,46 @@ const makeStore = (
   };
   const currentPointer = (app: { environment: string; orgSlug: string; repoSlug: string }) =>
     attempt("DeploymentStore.current", () => pointerOf(app));
+
+  // Custom-domain routes are read on every request to a custom host; kept as briefly as pointers, and
+  // dropped at once for every host a switch of this process claims or releases.
+  const hostRoutes = new Map<
+    string,
+    { readonly routes: readonly CustomDomainMapping[]; readonly expires: number }
+  >();
+  const domainRoutesSql = q
+    .select({ mapping: domainRoutes.mapping })
+    .from(domainRoutes)
+    .where(eq(domainRoutes.hostname, ""))
+    .toSQL().sql;
+  /** The routes of a host, from the cache while fresh; throws what the database or decoding throws. */
+  const routesOf = (hostname: string): readonly CustomDomainMapping[] => {
+    const cachedRoutes = hostRoutes.get(hostname);
+    if (cachedRoutes !== undefined && cachedRoutes.expires > Date.now()) return cachedRoutes.routes;
+    const rows = db.query<{ mapping: string }>(domainRoutesSql, [hostname]);
+    const routes = rows.map((row) => {
+      try {
+        return Schema.decodeUnknownSync(CustomDomainMapping)(JSON.parse(row.mapping));
+      } catch (cause) {
+        throw new StoreError({
+          reason: "Corrupt",
+          operation: "DeploymentStore.domainRoutes",
+          description: "stored record is invalid",
+          cause,
+        });
+      }
+    });
+    hostRoutes.set(hostname, { routes, expires: Date.now() + POINTER_TTL_MS });
+    if (hostRoutes.size > 10_000) hostRoutes.delete(hostRoutes.keys().next().value!);
+    return routes;
+  };
+  const domainRoutesCached = (hostname: string): Cached<readonly CustomDomainMapping[]> => {
+    try {
+      return routesOf(hostname);
+    } catch {
+      return NotCached;
+    }
+  };
 
   // The database is synchronous, so only a record not decoded yet needs the port (it caches what it decodes).
   const currentCached = (app: {
@@ -178,7 +220,9 @@ const makeStore = (
       attempt("DeploymentStore.switchDeployment", () =>
         db.transaction(() => {
           const { app } = change;
-          const appWhere = (table: typeof currentDeployments | typeof schedules | typeof queues) =>
+          const appWhere = (
+            table: typeof currentDeployments | typeof schedules | typeof queues | typeof deployments,
+          ) =>
             and(
               eq(table.environment, app.environment),
               eq(table.org_slug, app.orgSlug),
@@ -192,7 +236,8 @@ const makeStore = (
           )[0];
           expectCurrent(current?.deployment_id, change);
           const rows = switchRows(change, Date.now());
-          db.run(q.insert(deployments).values(rows.deployment));
+          // A rollback switches to a record the store already holds: it is kept as it was first stored.
+          db.run(q.insert(deployments).values(rows.deployment).onConflictDoNothing());
           db.run(
             q
               .insert(currentDeployments)
@@ -261,8 +306,84 @@ const makeStore = (
                 }),
             );
           }
+          const past = idsPastRetention(
+            db.all<{ deployment_id: string }>(
+              q
+                .select({ deployment_id: deployments.deployment_id })
+                .from(deployments)
+                .where(appWhere(deployments))
+                .orderBy(desc(deployments.created_at), desc(deployments.deployment_id)),
+            ),
+            change,
+          );
+          if (past.length > 0) db.run(q.delete(deployments).where(inArray(deployments.deployment_id, past)));
         }),
       ),
+
+    history: (app, limit) =>
+      attempt("DeploymentStore.history", () =>
+        db.all<DeploymentRow>(
+          q
+            .select({ deployment_id: deployments.deployment_id, record: deployments.record })
+            .from(deployments)
+            .where(
+              and(
+                eq(deployments.environment, app.environment),
+                eq(deployments.org_slug, app.orgSlug),
+                eq(deployments.repo_slug, app.repoSlug),
+              ),
+            )
+            .orderBy(desc(deployments.created_at), desc(deployments.deployment_id))
+            .limit(Math.max(1, Math.min(limit, 1000))),
+        ),
+      ).pipe(Effect.flatMap((rows) => Effect.forEach(rows, stored))),
+
+    listRetained: (page) =>
+      Effect.gen(function* () {
+        const limit = Math.max(1, Math.min(page.limit, 1000));
+        const after = yield* decodeIdCursor("DeploymentStore.listRetained", page.cursor);
+        const rows = yield* attempt("DeploymentStore.listRetained", () =>
+          db.all<DeploymentRow>(
+            q
+              .select({ deployment_id: deployments.deployment_id, record: deployments.record })
+              .from(deployments)
+              .where(after === null ? undefined : gt(deployments.deployment_id, after))
+              .orderBy(asc(deployments.deployment_id))
+              .limit(limit + 1),
+          ),
+        );
+        return yield* retainedPage(rows, limit, stored);
+      }),
+
+    repoDeployments: (repo) =>
+      attempt("DeploymentStore.repoDeployments", () =>
+        db.all<DeploymentRow>(
+          q
+            .select({ deployment_id: deployments.deployment_id, record: deployments.record })
+            .from(currentDeployments)
+            .innerJoin(deployments, eq(deployments.deployment_id, currentDeployments.deployment_id))
+            .where(
+              and(
+                eq(currentDeployments.org_slug, repo.orgSlug),
+                eq(currentDeployments.repo_slug, repo.repoSlug),
+              ),
+            )
+            .orderBy(asc(currentDeployments.environment)),
+        ),
+      ).pipe(Effect.flatMap((rows) => Effect.forEach(rows, stored))),
+
+    ownerHasDeployments: ({ environment, orgSlug }) =>
+      attempt("DeploymentStore.ownerHasDeployments", () =>
+        db.all<{ deployment_id: string }>(
+          q
+            .select({ deployment_id: currentDeployments.deployment_id })
+            .from(currentDeployments)
+            .where(
+              and(eq(currentDeployments.environment, environment), eq(currentDeployments.org_slug, orgSlug)),
+            )
+            .limit(1),
+        ),
+      ).pipe(Effect.map((rows) => rows.length > 0)),
 
     findToken: (kind, tokenHash) =>
       attempt("DeploymentStore.findToken", () =>
@@ -301,17 +422,31 @@ const makeStore = (
       ),
 
     domainRoutes: (hostname) =>
-      attempt("DeploymentStore.domainRoutes", () =>
+      Effect.try({
+        try: () => routesOf(hostname),
+        catch: (cause) =>
+          cause instanceof StoreError ? cause : storeFailure("DeploymentStore.domainRoutes")(cause),
+      }),
+
+    appDomainRoutes: (app) =>
+      attempt("DeploymentStore.appDomainRoutes", () =>
         db.all<{ mapping: string }>(
           q
             .select({ mapping: domainRoutes.mapping })
             .from(domainRoutes)
-            .where(eq(domainRoutes.hostname, hostname)),
+            .where(
+              and(
+                eq(domainRoutes.environment, app.environment),
+                eq(domainRoutes.org_slug, app.orgSlug),
+                eq(domainRoutes.repo_slug, app.repoSlug),
+              ),
+            )
+            .orderBy(asc(domainRoutes.hostname), asc(domainRoutes.path_prefix)),
         ),
       ).pipe(
         Effect.flatMap((rows) =>
           Effect.forEach(rows, (row) =>
-            decodeStored(CustomDomainMapping, "DeploymentStore.domainRoutes", row.mapping),
+            decodeStored(CustomDomainMapping, "DeploymentStore.appDomainRoutes", row.mapping),
           ),
         ),
       ),
@@ -322,10 +457,15 @@ const makeStore = (
       switchDeployment: (change) =>
         Effect.ensuring(
           service.switchDeployment(change),
-          Effect.sync(() => pointers.delete(pointerKey(change.app))),
+          Effect.sync(() => {
+            pointers.delete(pointerKey(change.app));
+            for (const route of [...change.claimDomains, ...change.releaseDomains]) {
+              hostRoutes.delete(route.hostname);
+            }
+          }),
         ),
     },
-    cached: { current: currentCached },
+    cached: { current: currentCached, domainRoutes: domainRoutesCached },
   };
 };
 
@@ -340,7 +480,7 @@ export const deploymentStoreLayer = (
           ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
         }),
         // Postgres pointers are read on every request (other servers switch them), so none is ever at hand.
-        Layer.succeed(CachedDeployments, { current: () => NotCached }),
+        Layer.succeed(CachedDeployments, { current: () => NotCached, domainRoutes: () => NotCached }),
       )
     : embeddedDeploymentStoreLayer(options);
 

@@ -80,6 +80,8 @@ export const pgUsagePolicies = pgTable("w7s_usage_policies", {
 export const PG_SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists w7s_deployments (deployment_id text primary key, environment text not null,
     org_slug text not null, repo_slug text not null, record text not null, created_at bigint not null)`,
+  `create index if not exists w7s_deployments_app on w7s_deployments
+    (environment, org_slug, repo_slug, created_at)`,
   `create table if not exists w7s_current_deployments (environment text not null, org_slug text not null,
     repo_slug text not null, deployment_id text not null, primary key (environment, org_slug, repo_slug))`,
   `create table if not exists w7s_binding_tokens (kind text not null, token_hash text not null, entry text not null,
@@ -91,6 +93,7 @@ export const PG_SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists w7s_domain_routes (hostname text not null, path_prefix text not null,
     environment text not null, org_slug text not null, repo_slug text not null, mapping text not null,
     primary key (hostname, path_prefix))`,
+  `create index if not exists w7s_domain_routes_app on w7s_domain_routes (environment, org_slug, repo_slug)`,
   `create table if not exists w7s_managed_resources (environment text not null, org_slug text not null,
     repo_slug text not null, kind text not null, binding text not null, resource text not null,
     primary key (environment, org_slug, repo_slug, kind, binding))`,

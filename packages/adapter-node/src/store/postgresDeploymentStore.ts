@@ -11,11 +11,11 @@ import {
   type StoredDeployment,
   type StoreError,
 } from "@w7s/core";
-import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect, Layer } from "effect";
 import type postgres from "postgres";
-import { decodeAppCursor } from "./cursor.js";
+import { decodeAppCursor, decodeIdCursor } from "./cursor.js";
 import {
   pgBindingTokens,
   pgCurrentDeployments,
@@ -27,10 +27,13 @@ import {
 import { openPostgresPool } from "./postgresPool.js";
 import {
   currentPage,
+  type DeploymentRow,
   decodeStored,
   expectCurrent,
+  idsPastRetention,
   makeRecordCache,
   makeScheduleCache,
+  retainedPage,
   storeFailure,
   switchRows,
 } from "./storeRecords.js";
@@ -58,7 +61,12 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
   const decodeSchedules = makeScheduleCache();
 
   const appIs = (
-    table: typeof pgCurrentDeployments | typeof pgSchedules | typeof pgQueues,
+    table:
+      | typeof pgCurrentDeployments
+      | typeof pgSchedules
+      | typeof pgQueues
+      | typeof pgDeployments
+      | typeof pgDomainRoutes,
     app: StoredDeployment["record"] | { environment: string; orgSlug: string; repoSlug: string },
   ): SQL =>
     and(
@@ -142,7 +150,8 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
           );
           expectCurrent(current[0]?.deployment_id, change);
           const rows = switchRows(change, Date.now());
-          await run(tx, q.insert(pgDeployments).values(rows.deployment));
+          // A rollback switches to a record the store already holds: it is kept as it was first stored.
+          await run(tx, q.insert(pgDeployments).values(rows.deployment).onConflictDoNothing());
           await run(
             tx,
             q
@@ -217,8 +226,87 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
                 }),
             );
           }
+          const past = idsPastRetention(
+            await run<{ deployment_id: string }>(
+              tx,
+              q
+                .select({ deployment_id: pgDeployments.deployment_id })
+                .from(pgDeployments)
+                .where(appIs(pgDeployments, app))
+                .orderBy(desc(pgDeployments.created_at), desc(pgDeployments.deployment_id)),
+            ),
+            change,
+          );
+          if (past.length > 0)
+            await run(tx, q.delete(pgDeployments).where(inArray(pgDeployments.deployment_id, past)));
         }),
       ).pipe(Effect.asVoid),
+
+    history: (app, limit) =>
+      attempt("DeploymentStore.history", () =>
+        run<DeploymentRow>(
+          client,
+          q
+            .select({ deployment_id: pgDeployments.deployment_id, record: pgDeployments.record })
+            .from(pgDeployments)
+            .where(appIs(pgDeployments, app))
+            .orderBy(desc(pgDeployments.created_at), desc(pgDeployments.deployment_id))
+            .limit(Math.max(1, Math.min(limit, 1000))),
+        ),
+      ).pipe(Effect.flatMap((rows) => Effect.forEach(rows, stored))),
+
+    listRetained: (page) =>
+      Effect.gen(function* () {
+        const limit = Math.max(1, Math.min(page.limit, 1000));
+        const after = yield* decodeIdCursor("DeploymentStore.listRetained", page.cursor);
+        const rows = yield* attempt("DeploymentStore.listRetained", () =>
+          run<DeploymentRow>(
+            client,
+            q
+              .select({ deployment_id: pgDeployments.deployment_id, record: pgDeployments.record })
+              .from(pgDeployments)
+              .where(after === null ? undefined : gt(pgDeployments.deployment_id, after))
+              .orderBy(asc(pgDeployments.deployment_id))
+              .limit(limit + 1),
+          ),
+        );
+        return yield* retainedPage(rows, limit, stored);
+      }),
+
+    repoDeployments: (repo) =>
+      attempt("DeploymentStore.repoDeployments", () =>
+        run<DeploymentRow>(
+          client,
+          q
+            .select({ deployment_id: pgDeployments.deployment_id, record: pgDeployments.record })
+            .from(pgCurrentDeployments)
+            .innerJoin(pgDeployments, eq(pgDeployments.deployment_id, pgCurrentDeployments.deployment_id))
+            .where(
+              and(
+                eq(pgCurrentDeployments.org_slug, repo.orgSlug),
+                eq(pgCurrentDeployments.repo_slug, repo.repoSlug),
+              ),
+            )
+            .orderBy(asc(pgCurrentDeployments.environment)),
+        ),
+      ).pipe(Effect.flatMap((rows) => Effect.forEach(rows, stored))),
+
+    ownerHasDeployments: ({ environment, orgSlug }) =>
+      attempt("DeploymentStore.ownerHasDeployments", () =>
+        run<{ deployment_id: string }>(
+          client,
+          q
+            .select({ deployment_id: pgCurrentDeployments.deployment_id })
+            .from(pgCurrentDeployments)
+            .where(
+              and(
+                eq(pgCurrentDeployments.environment, environment),
+                eq(pgCurrentDeployments.org_slug, orgSlug),
+              ),
+            )
+            .limit(1),
+        ),
+      ).pipe(Effect.map((rows) => rows.length > 0)),
 
     findToken: (kind, tokenHash) =>
       attempt("DeploymentStore.findToken", () =>
@@ -272,6 +360,24 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
         Effect.flatMap((rows) =>
           Effect.forEach(rows, (row) =>
             decodeStored(CustomDomainMapping, "DeploymentStore.domainRoutes", row.mapping),
+          ),
+        ),
+      ),
+
+    appDomainRoutes: (app) =>
+      attempt("DeploymentStore.appDomainRoutes", () =>
+        run<{ mapping: string }>(
+          client,
+          q
+            .select({ mapping: pgDomainRoutes.mapping })
+            .from(pgDomainRoutes)
+            .where(appIs(pgDomainRoutes, app))
+            .orderBy(asc(pgDomainRoutes.hostname), asc(pgDomainRoutes.path_prefix)),
+        ),
+      ).pipe(
+        Effect.flatMap((rows) =>
+          Effect.forEach(rows, (row) =>
+            decodeStored(CustomDomainMapping, "DeploymentStore.appDomainRoutes", row.mapping),
           ),
         ),
       ),

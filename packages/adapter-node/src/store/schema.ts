@@ -1,14 +1,20 @@
 /** The control-plane tables, one drizzle schema; records are stored as JSON validated on read. */
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const deployments = sqliteTable("deployments", {
-  deployment_id: text("deployment_id").primaryKey(),
-  environment: text("environment").notNull(),
-  org_slug: text("org_slug").notNull(),
-  repo_slug: text("repo_slug").notNull(),
-  record: text("record").notNull(),
-  created_at: integer("created_at").notNull(),
-});
+export const deployments = sqliteTable(
+  "deployments",
+  {
+    deployment_id: text("deployment_id").primaryKey(),
+    environment: text("environment").notNull(),
+    org_slug: text("org_slug").notNull(),
+    repo_slug: text("repo_slug").notNull(),
+    record: text("record").notNull(),
+    created_at: integer("created_at").notNull(),
+  },
+  (table) => [
+    index("deployments_app").on(table.environment, table.org_slug, table.repo_slug, table.created_at),
+  ],
+);
 
 export const currentDeployments = sqliteTable(
   "current_deployments",
@@ -61,7 +67,10 @@ export const domainRoutes = sqliteTable(
     repo_slug: text("repo_slug").notNull(),
     mapping: text("mapping").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.hostname, table.path_prefix] })],
+  (table) => [
+    primaryKey({ columns: [table.hostname, table.path_prefix] }),
+    index("domain_routes_app").on(table.environment, table.org_slug, table.repo_slug),
+  ],
 );
 
 export const assetObjects = sqliteTable("asset_objects", {
@@ -103,6 +112,7 @@ export const usagePolicies = sqliteTable("usage_policies", {
 export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists deployments (deployment_id text primary key, environment text not null,
     org_slug text not null, repo_slug text not null, record text not null, created_at integer not null)`,
+  "create index if not exists deployments_app on deployments (environment, org_slug, repo_slug, created_at)",
   `create table if not exists current_deployments (environment text not null, org_slug text not null,
     repo_slug text not null, deployment_id text not null, primary key (environment, org_slug, repo_slug))`,
   `create table if not exists binding_tokens (kind text not null, token_hash text not null, entry text not null,
@@ -116,6 +126,7 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists domain_routes (hostname text not null, path_prefix text not null,
     environment text not null, org_slug text not null, repo_slug text not null, mapping text not null,
     primary key (hostname, path_prefix))`,
+  "create index if not exists domain_routes_app on domain_routes (environment, org_slug, repo_slug)",
   `create table if not exists asset_objects (key text primary key, blob text not null, content_type text not null,
     etag text not null, size integer not null)`,
   "create table if not exists asset_manifests (key text primary key, manifest text not null)",

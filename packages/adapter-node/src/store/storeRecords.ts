@@ -10,7 +10,7 @@ import {
   StoreError,
 } from "@w7s/core";
 import { Effect, Schema } from "effect";
-import { encodeAppCursor } from "./cursor.js";
+import { encodeAppCursor, encodeIdCursor } from "./cursor.js";
 
 /** Thrown inside a switch transaction when `replaces` is not the current deployment; rolls it back. */
 export class SwitchConflict extends Error {}
@@ -166,4 +166,36 @@ export const switchRows = (change: DeploymentSwitch, now: number) => {
       mapping: JSON.stringify(claim),
     })),
   };
+};
+
+/** A `listRetained` page from up to `limit + 1` rows in deployment id order. */
+export const retainedPage = (
+  rows: ReadonlyArray<DeploymentRow>,
+  limit: number,
+  stored: (row: DeploymentRow) => Effect.Effect<StoredDeployment, StoreError>,
+) =>
+  Effect.forEach(rows.slice(0, limit), stored).pipe(
+    Effect.map((items) => {
+      const last = rows[limit - 1];
+      return {
+        items,
+        cursor: rows.length > limit && last !== undefined ? encodeIdCursor(last.deployment_id) : null,
+      };
+    }),
+  );
+
+/**
+ * The records a switch with `retain` removes: the app's ids (newest first) past the first `retain`, never
+ * the one being made live.
+ */
+export const idsPastRetention = (
+  newestFirst: ReadonlyArray<{ readonly deployment_id: string }>,
+  change: DeploymentSwitch,
+): string[] => {
+  if (change.retain === undefined) return [];
+  const keep = Math.max(1, Math.floor(change.retain));
+  return newestFirst
+    .slice(keep)
+    .map((row) => row.deployment_id)
+    .filter((id) => id !== change.deploymentId);
 };

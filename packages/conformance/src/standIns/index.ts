@@ -1,3 +1,4 @@
+export { type DnsQuery, type DnsStandIn, startDnsStandIn } from "./dns.js";
 export {
   type ReadApiRequest,
   type ReadApiStandIn,

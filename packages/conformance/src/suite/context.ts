@@ -1,6 +1,7 @@
 /** What every scenario file shares: the running server, the GitHub stand-in and the test credentials. */
 import type { OpenAiStandIn } from "../ai/index.js";
 import type { GitHubStandIn } from "../github/index.js";
+import type { DnsStandIn } from "../standIns/dns.js";
 import type { ArchiveFiles } from "./archives.js";
 import {
   type AppRequestInit,
@@ -37,6 +38,8 @@ export interface SuiteContext {
   readonly target: () => ConformanceTarget;
   readonly github: () => GitHubStandIn;
   readonly ai: () => OpenAiStandIn;
+  /** The DNS server the target asks for TXT allow lists. */
+  readonly dns: () => DnsStandIn;
   /** `<owner>.<base>` or `<environment>--<owner>.<base>`. */
   readonly host: (owner: string, environment?: string) => string;
   /** Deploys `owner/repo` with the operator token unless `options` says otherwise. */
@@ -54,10 +57,12 @@ export const makeSuiteContext = (
   target: () => ConformanceTarget,
   github: () => GitHubStandIn,
   ai: () => OpenAiStandIn,
+  dns: () => DnsStandIn,
 ): SuiteContext => ({
   target,
   github,
   ai,
+  dns,
   host: (owner, environment) =>
     environment === undefined
       ? `${owner}.${target().baseDomain}`

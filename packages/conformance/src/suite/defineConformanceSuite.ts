@@ -1,6 +1,6 @@
 /**
- * The scenarios every W7S adapter must pass, driven only through HTTP (spec A.4-A.6, B, D, E.1 and
- * DECISIONS 2-6, 10). Each scenario deploys under its own owner or repo, so they do not interfere.
+ * The scenarios every W7S adapter must pass, driven only through HTTP (spec A.4-A.6, B, D, E.1, H, I.1
+ * and DECISIONS 2-6, 10). Each scenario deploys under its own owner or repo, so they do not interfere.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe } from "vitest";
 import { type OpenAiStandIn, startOpenAiStandIn } from "../ai/index.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../github/index.js";
+import { type DnsStandIn, startDnsStandIn } from "../standIns/dns.js";
 import type { ConformanceTarget } from "./client.js";
 import { AI_API_KEY, AI_MODELS, credentials, makeSuiteContext, OIDC_AUDIENCE } from "./context.js";
 import { archiveAttackScenarios } from "./scenarios/archiveAttacks.js";
@@ -16,8 +17,10 @@ import { authorizationScenarios } from "./scenarios/authorization.js";
 import { backendScenarios } from "./scenarios/backends.js";
 import { deployErrorScenarios } from "./scenarios/deployErrors.js";
 import { deployOutcomeScenarios } from "./scenarios/deployOutcomes.js";
+import { domainScenarios } from "./scenarios/domains.js";
 import { platformServiceScenarios } from "./scenarios/platformServices.js";
 import { routingScenarios } from "./scenarios/routing.js";
+import { securityScenarios } from "./scenarios/security.js";
 import { storageScenarios } from "./scenarios/storage.js";
 
 export interface ConformanceFactoryOptions {
@@ -35,6 +38,11 @@ export interface ConformanceFactoryOptions {
     /** `@w7s/...` name -> the stand-in's model name; the first is the default model. */
     readonly models: Readonly<Record<string, string>>;
   };
+  /**
+   * The DNS servers (`host:port`) to ask for custom-domain TXT allow lists (H.3): the suite's own DNS
+   * server, which answers the `_w7s.<zone>` records its scenarios publish.
+   */
+  readonly dnsServers: readonly string[];
 }
 
 /** Starts the adapter's server with these settings. */
@@ -48,15 +56,18 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
   describe(`W7S conformance: ${name}`, () => {
     let github: GitHubStandIn | undefined;
     let ai: OpenAiStandIn | undefined;
+    let dns: DnsStandIn | undefined;
     let target: ConformanceTarget | undefined;
     const context = makeSuiteContext(
       () => target ?? failUnstarted("server"),
       () => github ?? failUnstarted("GitHub stand-in"),
       () => ai ?? failUnstarted("OpenAI stand-in"),
+      () => dns ?? failUnstarted("DNS stand-in"),
     );
 
     beforeAll(async () => {
       github = await startGitHubStandIn();
+      dns = await startDnsStandIn();
       github.addUserToken(credentials.userToken, { "auth-owner/user-app": { push: true } });
       github.addUserToken(credentials.readOnlyToken, { "auth-owner/user-app": { push: false, pull: true } });
       github.addInstallationToken(credentials.installationToken, [
@@ -70,6 +81,7 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
         deployToken: credentials.deployToken,
         dataDir: mkdtempSync(join(tmpdir(), "w7s-conformance-")),
         ai: { baseUrl: ai.baseUrl, apiKey: AI_API_KEY, models: AI_MODELS },
+        dnsServers: [dns.address],
       });
     }, 60_000);
 
@@ -77,6 +89,7 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
       await target?.close();
       await github?.close();
       await ai?.close();
+      await dns?.close();
     });
 
     deployErrorScenarios(context);
@@ -88,6 +101,8 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
     atomicDeployScenarios(context);
     storageScenarios(context);
     platformServiceScenarios(context);
+    domainScenarios(context);
+    securityScenarios(context);
   });
 };
 

@@ -32,6 +32,7 @@ import type { PlatformConfig } from "../platformConfig.js";
 import { AssetStore } from "../ports/AssetStore.js";
 import { BackendRuntime, type RuntimeBinding } from "../ports/BackendRuntime.js";
 import { DeploymentStore } from "../ports/DeploymentStore.js";
+import type { DomainVerifier } from "../ports/DomainVerifier.js";
 import { Ids } from "../ports/Ids.js";
 import type { RuntimeError, StoreError, UpstreamError } from "../ports/PortErrors.js";
 import { Provisioner } from "../ports/Provisioner.js";
@@ -54,6 +55,7 @@ import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./ar
 import { BINDING_TOKEN_KINDS, type BindingToken, issueBindingTokens } from "./bindingTokens.js";
 import { contentTypeFor } from "./contentType.js";
 import { type CustomDomainRouteSpec, customDomainRoutes } from "./customDomains.js";
+import { type DomainClaimPlan, planDomainClaims } from "./domainClaims.js";
 import {
   type DeployLayout,
   detectLayout,
@@ -75,6 +77,7 @@ export type DeployServices =
   | Provisioner
   | UsageStore
   | UsagePolicyStore
+  | DomainVerifier
   | Ids;
 
 /** The exact texts of deploy failures that are not archive, layout or manifest checks. */
@@ -95,8 +98,7 @@ export const deployMessages = {
   },
   shapeLimits: "Deploy exceeds W7S free-tier shape limits.",
   defaultDomainWithoutCname: "routing.defaultDomain=false requires at least one hostname in a CNAME file.",
-  customDomainsUnsupported:
-    "routing.defaultDomain=false needs custom domains, which this server does not serve yet.",
+  defaultDomainWithoutAttached: "routing.defaultDomain=false requires an attached custom domain.",
   backendRejected: (detail: string) => `The backend failed to load: ${detail}`,
 } as const;
 
@@ -179,15 +181,46 @@ const checkStaticOnlyFeatures = (
   return first === undefined ? Result.void : Result.fail(new BadRequest({ message: first[1] }));
 };
 
-/** Row 15; custom domains are parsed (row 13) but not served yet, so such a deploy cannot be reached. */
+/** Row 15: a deploy served only on custom domains must name at least one. */
 const checkDefaultDomain = (
   manifest: Manifest,
   routes: readonly CustomDomainRouteSpec[],
-): Result.Result<void, BadRequest> => {
-  if (manifest.routing.defaultDomain) return Result.void;
-  const message =
-    routes.length > 0 ? deployMessages.customDomainsUnsupported : deployMessages.defaultDomainWithoutCname;
-  return Result.fail(new BadRequest({ message }));
+): Result.Result<void, BadRequest> =>
+  manifest.routing.defaultDomain || routes.length > 0
+    ? Result.void
+    : Result.fail(new BadRequest({ message: deployMessages.defaultDomainWithoutCname }));
+
+/** Row 19: nothing attached, so a deploy served only on custom domains would be unreachable. */
+const checkAttachedDomain = (manifest: Manifest, plan: DomainClaimPlan): Result.Result<void, BadRequest> =>
+  manifest.routing.defaultDomain || plan.attached.length > 0
+    ? Result.void
+    : Result.fail(
+        new BadRequest({
+          message: deployMessages.defaultDomainWithoutAttached,
+          details: { blockedCustomDomains: plan.blocked },
+        }),
+      );
+
+/** The record with `customDomains` in its B.12 place (after `deployedAt`), when any route attached. */
+export const withCustomDomains = (
+  record: DeploymentRecord,
+  displays: readonly string[],
+): DeploymentRecord => {
+  const { customDomains: _previous, ...rest } = record;
+  if (displays.length === 0) return rest;
+  const ordered: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    ordered[key] = value;
+    if (key === "deployedAt") ordered["customDomains"] = [...displays];
+  }
+  return ordered as DeploymentRecord;
+};
+
+/** A.4: the first attached custom domain when there is one (display form, with the operator's scheme and port). */
+export const customDomainUrl = (route: CustomDomainRouteSpec, config: PlatformConfig): string => {
+  const port = config.publicPort === null ? "" : `:${config.publicPort}`;
+  const path = route.pathPrefix === "/" ? "/" : `${route.pathPrefix}/`;
+  return `${config.publicScheme}://${route.hostname}${port}${path}`;
 };
 
 /** Row 17 (B.5): every violated cap at once, unless the owner is exempt. */
@@ -458,7 +491,8 @@ const switchWithRetry = (
     }
   });
 
-const publicRecord = (record: DeploymentRecord) => {
+/** A record as answers show it: binding token hashes never leave the platform (B.13). */
+export const publicRecord = (record: DeploymentRecord) => {
   const { ai, rpc, queue, workflow, ...rest } = record;
   return {
     ...rest,
@@ -700,6 +734,24 @@ const deploy = (request: Request, config: PlatformConfig) =>
         record = { ...base, targets: staticTarget === undefined ? {} : { static: staticTarget } };
       }
 
+      // Rows 18-19: the routes are planned once everything is published, so a publish failure answers first.
+      const domains = yield* planDomainClaims(
+        {
+          routes: domainRoutes,
+          app,
+          repository: deployRequest.repository,
+          deployedAt,
+          branch: deployRequest.branch,
+          direct: manifest.routing.customDomainBranchMode === "direct",
+        },
+        config,
+      ).pipe(Effect.mapError(storeFailure));
+      yield* fromResult(checkAttachedDomain(manifest, domains));
+      record = withCustomDomains(
+        record,
+        domains.attached.map((route) => route.display),
+      );
+
       yield* switchWithRetry({
         app,
         deploymentId,
@@ -707,15 +759,16 @@ const deploy = (request: Request, config: PlatformConfig) =>
         tokens: tokenEntries,
         schedules,
         queues: queueMappings,
-        claimDomains: [],
-        releaseDomains: [],
+        claimDomains: domains.claims,
+        releaseDomains: domains.releases,
+        retain: config.historyDepth,
       }).pipe(Effect.mapError(storeFailure));
-      return { record };
+      return { record, domains };
     });
 
     // The replaced deployment is not retired here: requests already routed to it must finish. Runtimes stop
     // backends that stay idle, and the hourly cleanup (F.11) removes what no record points to.
-    const { record } = yield* publishAndSwitch.pipe(
+    const { record, domains } = yield* publishAndSwitch.pipe(
       Effect.mapError((error): HttpError => (error._tag === "StoreError" ? storeFailure(error) : error)),
       Effect.onError(() => discardPublished(published)),
     );
@@ -731,12 +784,24 @@ const deploy = (request: Request, config: PlatformConfig) =>
       ...manifestWarnings,
       ...(backend === undefined ? [] : unprovidedFeatureWarnings(manifest)),
     ];
+    const firstDomain = domains.attached[0];
     return {
       deployment: publicRecord(record),
-      url: deploymentUrl({ environment: app.environment, owner: app.orgSlug, repo: app.repoSlug }, config),
+      url:
+        firstDomain === undefined
+          ? deploymentUrl({ environment: app.environment, owner: app.orgSlug, repo: app.repoSlug }, config)
+          : customDomainUrl(firstDomain, config),
       ...(deploymentWarnings.length > 0 ? { deploymentWarnings } : {}),
+      ...domainAnswer(domains),
     };
   });
+
+/** The B.13 custom-domain fields of a deploy (or rollback) answer, each only when non-empty. */
+export const domainAnswer = (domains: DomainClaimPlan) => ({
+  ...(domains.attached.length > 0 ? { customDomains: domains.attached.map((route) => route.display) } : {}),
+  ...(domains.warnings.length > 0 ? { customDomainWarnings: domains.warnings } : {}),
+  ...(domains.blocked.length > 0 ? { blockedCustomDomains: domains.blocked } : {}),
+});
 
 /** Answers a whole deploy request; every failure becomes its status and JSON envelope, never a throw. */
 export const deployApp = (

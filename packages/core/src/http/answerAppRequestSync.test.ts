@@ -86,7 +86,22 @@ const syncLookups: SyncAppLookups = {
     const body = world.objects.get(key)?.body;
     return range === undefined ? body : body?.subarray(range.offset, range.offset + range.length);
   },
+  domainRoutes: (hostname) => [...world.domains.values()].filter((route) => route.hostname === hostname),
 };
+
+const claim = (hostname: string, repoSlug: string, pathPrefix?: string) =>
+  world.domains.set(`${hostname} ${pathPrefix ?? "/"}`, {
+    version: 1,
+    hostname,
+    ...(pathPrefix === undefined ? {} : { pathPrefix }),
+    orgSlug: "acme",
+    repoSlug,
+    environment: "production",
+    repository: `acme/${repoSlug}`,
+    deployedAt: "2026-01-01T00:00:00.000Z",
+  });
+claim("shop.example.com", "site");
+claim("shop.example.com", "app", "/app");
 
 interface Seen {
   readonly status: number;
@@ -131,11 +146,15 @@ const fast = async (request: Request): Promise<Seen | undefined> => {
   return seenOf(request.method === "HEAD" ? new Response(null, backend) : backend);
 };
 
-const request = (path: string, init: { method?: string; headers?: Record<string, string> } = {}) =>
-  new Request(`http://acme.w7s.test${path}`, {
+const request = (
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; host?: string } = {},
+) =>
+  new Request(`http://${init.host ?? "acme.w7s.test"}${path}`, {
     method: init.method ?? "GET",
-    headers: { host: "acme.w7s.test", ...init.headers },
+    headers: { host: init.host ?? "acme.w7s.test", ...init.headers },
   });
+const shop = (path: string) => request(path, { host: "shop.example.com" });
 
 describe("D.2 / D.3 / D.4 answerAppRequestSync answers as handleAppRequest does", () => {
   it.each([
@@ -153,6 +172,14 @@ describe("D.2 / D.3 / D.4 answerAppRequestSync answers as handleAppRequest does"
     ["backend 405 HEAD, SPA fallback", request("/app/post", { method: "HEAD" })],
     ["no deployment", request("/nothing/")],
     ["navigation to no deployment", request("/nothing/", { headers: { "sec-fetch-mode": "navigate" } })],
+    ["custom domain root", shop("/")],
+    ["custom domain file", shop("/assets/app.js")],
+    ["custom domain miss", shop("/missing.js")],
+    ["custom domain /health is the app's", shop("/health")],
+    ["custom domain private path", shop("/_w7s/queues/x")],
+    ["custom domain path route, backend first", shop("/app/api")],
+    ["custom domain path route, SPA fallback", shop("/app/settings")],
+    ["unclaimed host", request("/", { host: "nobody.example.org" })],
   ])("%s", async (_name, incoming) => {
     expect(await fast(incoming.clone())).toEqual(await slow(incoming));
   });

@@ -13,11 +13,13 @@ import { decideRouteSync } from "../routing/decideRoute.js";
 import {
   type BackendDecision,
   type Cached,
+  type CustomDomainRoute,
   NotCached,
   type RouteRequest,
   type StaticFileDecision,
   type SyncRouteLookups,
 } from "../routing/routeModel.js";
+import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import {
   type AppAnswer,
   finalizeAnswer,
@@ -33,6 +35,8 @@ export interface SyncAppLookups {
   readonly manifest: (manifestKey: string) => Cached<StaticManifest | undefined>;
   /** The bytes of a stored object (or of `range` of it); `undefined` when there is no such object. */
   readonly object: (key: string, range: ByteRange | undefined) => Cached<Uint8Array | undefined>;
+  /** Every custom-domain route of a host (`DeploymentStore.domainRoutes`). */
+  readonly domainRoutes: (hostname: string) => Cached<readonly CustomDomainRoute[]>;
 }
 
 /** A finished answer: `x-w7s-environment` set, no body for HEAD. */
@@ -80,9 +84,12 @@ export const answerAppRequestSync = (
       if (manifest === NotCached) return NotCached;
       return routableDeployment(current.record, manifest);
     },
-    // As in handleAppRequest: no custom domains or suspensions yet. When handleAppRequest reads them (or
-    // accounts answers, D.8), this must do the same, or the fast path would serve what the app refuses.
-    customDomain: noLookup,
+    // As in handleAppRequest: custom domains from the store, no suspensions yet. When handleAppRequest reads
+    // them (or accounts answers, D.8), this must do the same, or the fast path would serve what the app refuses.
+    customDomain: (host, pathname) => {
+      const routes = lookups.domainRoutes(host);
+      return routes === NotCached ? NotCached : selectCustomDomainRoute(routes, pathname);
+    },
     suspension: noLookup,
     nowMs: () => Date.now(),
   };

@@ -1,7 +1,8 @@
 /**
  * The HTTP surface every adapter mounts: the deploy API, health, the internal API of the platform bindings
- * (E.3-E.7) and app routing (D.1). It uses only web
- * standard Request/Response, so the Node server and the Cloudflare Worker serve the same app.
+ * (E.3-E.7), the agent API, deployment history and rollback, the TLS question of a reverse proxy, and app
+ * routing (D.1) behind the platform's guards. It uses only web standard Request/Response, so the Node server
+ * and the Cloudflare Worker serve the same app.
  */
 import type { Effect } from "effect";
 import { Hono } from "hono";
@@ -10,6 +11,7 @@ import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../e
 import { NotFound } from "../errors/httpErrors.js";
 import { type PlatformServiceServices, platformServiceRoutes } from "../platform/routes.js";
 import type { PlatformConfig } from "../platformConfig.js";
+import { agentDiscoveryResponse } from "./agentApi.js";
 import {
   finalizeResponse,
   handleAppRequest,
@@ -18,6 +20,9 @@ import {
 } from "./handleAppRequest.js";
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
+import { markAppAnswer, platformGuards } from "./platformGuards.js";
+import { repoApiRoutes } from "./readOnlyRoutes.js";
+import { tlsAsk } from "./tlsAsk.js";
 
 /** Every service the HTTP app needs from an adapter. */
 export type PlatformServices = DeployServices | PlatformServiceServices;
@@ -30,25 +35,43 @@ export interface HttpAppOptions {
   readonly run: EffectRunner;
   /** Shared with whatever else serves requests from memory (a server's synchronous path); one per app by default. */
   readonly manifests?: ManifestCache;
+  /**
+   * The address of the peer that sent a request, from the runtime's connection info (`env` is Hono's
+   * `c.env`); the bearer-failure slow-down counts per client address and is off where this is absent.
+   */
+  readonly peerAddress?: (request: Request, env: unknown) => string | undefined;
 }
 
 const toResponse = (answer: JsonResponse): Response =>
   new Response(answer.body, { status: answer.status, headers: answer.headers });
 
 /** The Hono app of the platform. */
-export const makeHttpApp = ({ config, run, manifests = makeManifestCache() }: HttpAppOptions): Hono => {
+export const makeHttpApp = ({
+  config,
+  run,
+  manifests = makeManifestCache(),
+  peerAddress,
+}: HttpAppOptions): Hono => {
   const app = new Hono();
+  // One call, so that the custom-domain interception and the catch-all route requests the same way.
+  const routeApp = (request: Request) => run(handleAppRequest(request, config, manifests));
+  app.use("*", platformGuards({ config, routeApp, peerAddress }));
 
   app.post("/api/v1/deploy", (c) => run(deployApp(c.req.raw, config)));
   for (const path of ["/health", "/api/v1/health"]) {
     app.get(path, (c) => c.json(healthBody(config)));
   }
   platformServiceRoutes(app, { config, run });
+  app.get("/api/v1/tls/ask", (c) => run(tlsAsk(c.req.raw, config)));
+  repoApiRoutes(app, { config, run });
 
   app.all("*", async (c) => {
     const request = c.req.raw;
-    const routed = await run(handleAppRequest(request, config, manifests));
-    if (routed !== undefined) return routed;
+    const routed = await routeApp(request);
+    if (routed !== undefined) {
+      markAppAnswer(c);
+      return routed;
+    }
     const { pathname } = new URL(request.url);
     if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
       return toResponse(errorResponse(new NotFound({ message: "Not found." })));
@@ -58,6 +81,9 @@ export const makeHttpApp = ({ config, run, manifests = makeManifestCache() }: Ht
         status: 404,
         headers: { "content-type": "text/plain; charset=utf-8" },
       });
+    }
+    if (pathname === "/agent.json" || pathname === "/.well-known/agent.json") {
+      return finalizeResponse(request, agentDiscoveryResponse(config), config);
     }
     const page = new Response(landingPage(config), {
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },

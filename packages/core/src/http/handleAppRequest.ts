@@ -19,6 +19,7 @@ import type {
   ServedApp,
   StaticFileDecision,
 } from "../routing/routeModel.js";
+import { selectCustomDomainRoute } from "../routing/routePaths.js";
 import {
   type AppAnswer,
   applyResponseRules,
@@ -120,9 +121,13 @@ export const handleAppRequest = (
             staticTarget === undefined ? undefined : yield* loadManifest(staticTarget.manifestKey);
           return routableDeployment(record, manifest);
         }).pipe(Effect.orDie),
-      // answerAppRequestSync mirrors these two (and everything this handler does after answering, such as
-      // accounting): when they start reading storage, give SyncAppLookups the same lookups.
-      customDomain: () => Effect.succeed(undefined),
+      // answerAppRequestSync mirrors these (and everything this handler does after answering, such as
+      // accounting): when one starts reading storage, give SyncAppLookups the same lookup.
+      customDomain: (host, pathname) =>
+        store.domainRoutes(host).pipe(
+          Effect.map((routes) => selectCustomDomainRoute(routes, pathname)),
+          Effect.orDie,
+        ),
       suspension: () => Effect.succeed(undefined),
     };
 

@@ -41,6 +41,17 @@ export interface DeploymentSwitch {
   readonly claimDomains: ReadonlyArray<CustomDomainMapping>;
   /** Routes this app held that the new deployment no longer claims (B.14 decides which). */
   readonly releaseDomains: ReadonlyArray<DomainRoute>;
+  /**
+   * Keep only this many of the app's deployment records, newest first (by when each was first stored),
+   * and never the one made live; older ones leave the history. Absent: nothing is removed.
+   */
+  readonly retain?: number;
+}
+
+/** The apps of one repository in every environment, or of one owner in one environment. */
+export interface RepoRef {
+  readonly orgSlug: string;
+  readonly repoSlug: string;
 }
 
 /** Deployment records, token index, schedule index, queue mappings and custom-domain claims. */
@@ -51,8 +62,28 @@ export class DeploymentStore extends Context.Service<
     readonly current: (app: AppRef) => Effect.Effect<Option.Option<StoredDeployment>, StoreError>;
     /** Live deployments of every app, in a stable order, for hourly jobs. */
     readonly listCurrent: (page: PageRequest) => Effect.Effect<Page<StoredDeployment>, StoreError>;
-    /** Atomically makes `change.record` live, or fails with `Conflict` and changes nothing. */
+    /**
+     * Atomically makes `change.record` live, or fails with `Conflict` and changes nothing. Switching to a
+     * deployment id the store already holds (a rollback) makes that stored record live again.
+     */
     readonly switchDeployment: (change: DeploymentSwitch) => Effect.Effect<void, StoreError>;
+    /** The app's retained deployment records, newest first (by when each was first stored), at most `limit`. */
+    readonly history: (
+      app: AppRef,
+      limit: number,
+    ) => Effect.Effect<ReadonlyArray<StoredDeployment>, StoreError>;
+    /**
+     * Every retained deployment of every app (live or kept for rollback), in a stable order: what the
+     * hourly cleanup must keep the assets and backends of.
+     */
+    readonly listRetained: (page: PageRequest) => Effect.Effect<Page<StoredDeployment>, StoreError>;
+    /** The live deployments of one repository's app in each environment. */
+    readonly repoDeployments: (repo: RepoRef) => Effect.Effect<ReadonlyArray<StoredDeployment>, StoreError>;
+    /** Whether an owner has any live deployment in an environment (whether its host is in use). */
+    readonly ownerHasDeployments: (input: {
+      readonly environment: string;
+      readonly orgSlug: string;
+    }) => Effect.Effect<boolean, StoreError>;
     /** Which app a per-deployment token hash was issued to (entries of old tokens are kept). */
     readonly findToken: (
       kind: BindingTokenKind,
@@ -66,5 +97,7 @@ export class DeploymentStore extends Context.Service<
     readonly domainRoutes: (
       hostname: string,
     ) => Effect.Effect<ReadonlyArray<CustomDomainMapping>, StoreError>;
+    /** Every route one app holds, on any hostname. */
+    readonly appDomainRoutes: (app: AppRef) => Effect.Effect<ReadonlyArray<CustomDomainMapping>, StoreError>;
   }
 >()("@w7s/core/DeploymentStore") {}

@@ -6,7 +6,10 @@ import type { UpstreamError } from "./PortErrors.js";
 export class DomainVerifier extends Context.Service<
   DomainVerifier,
   {
-    /** The zone (registrable domain the operator serves) a hostname belongs to. */
+    /**
+     * The zone whose `_w7s.<zone>` TXT allow list decides claims of `hostname` (H.3 step 1): a provider's
+     * zone list on Cloudflare, the registrable domain on a self-host. `None` when the adapter knows none.
+     */
     readonly zoneOf: (hostname: string) => Effect.Effect<Option.Option<string>, UpstreamError>;
     /** Decoded TXT strings published at `name`; empty when there is no TXT record. */
     readonly txtRecords: (name: string) => Effect.Effect<ReadonlyArray<string>, UpstreamError>;

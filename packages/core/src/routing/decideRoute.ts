@@ -5,6 +5,7 @@
  */
 import { cleanHost, type RepoPathCandidate, repoPathCandidates, resolveRuntimeHost } from "@w7s/env-naming";
 import { Clock, Effect } from "effect";
+import { withSecurityHeaders } from "../security/securityHeaders.js";
 import { backendDispatch } from "./backendDispatch.js";
 import { deployTargetOf, deployTargetPageFor, deployTargetResponse } from "./deployTarget.js";
 import { notConnectedResponse } from "./notConnected.js";
@@ -19,6 +20,7 @@ import {
   type PlatformReason,
   type RoutableDeployment,
   type RouteDecision,
+  type RoutedResponse,
   type RouteLookups,
   type RouteMount,
   type RouteRequest,
@@ -77,15 +79,23 @@ export const NOT_FOUND_TEXT = "Not found.";
 
 const platform = (reason: PlatformReason): RouteDecision => ({ _tag: "Platform", reason });
 
+/** A response the platform wrote itself (not an app's): it carries the platform's security headers. */
+const platformWritten = (response: RoutedResponse): RoutedResponse => ({
+  ...response,
+  headers: withSecurityHeaders(response.headers),
+});
+
 const notConnected = (context: RoutingContext, reason: NotConnectedReason): NotConnectedDecision => ({
   _tag: "NotConnected",
   reason,
-  response: notConnectedResponse({
-    method: context.method,
-    host: context.rawHost,
-    path: context.url.pathname + context.url.search,
-    navigation: context.navigation,
-  }),
+  response: platformWritten(
+    notConnectedResponse({
+      method: context.method,
+      host: context.rawHost,
+      path: context.url.pathname + context.url.search,
+      navigation: context.navigation,
+    }),
+  ),
 });
 
 const servedHeader = (served: ServedApp): Record<string, string> => ({
@@ -129,11 +139,11 @@ const backendNotFound = (context: RoutingContext, served: ServedApp): BackendNot
   const base =
     served.mount === "custom-domain"
       ? notConnected(context, "no-match").response
-      : {
+      : platformWritten({
           status: 404,
           headers: { "content-type": "text/plain; charset=utf-8" },
           body: context.method === "HEAD" ? null : NOT_FOUND_TEXT,
-        };
+        });
   return {
     _tag: "BackendNotFound",
     source: "not_found",
@@ -161,11 +171,13 @@ function* serveDeployment(
   });
   if (suspension !== undefined) {
     const nowMs = yield* askNow();
-    const response = suspendedResponse(suspension, {
-      method: context.method,
-      accept: context.request.headers.get("accept"),
-      nowMs,
-    });
+    const response = platformWritten(
+      suspendedResponse(suspension, {
+        method: context.method,
+        accept: context.request.headers.get("accept"),
+        nowMs,
+      }),
+    );
     return {
       _tag: "Suspended",
       served,
@@ -258,7 +270,7 @@ function* decideOwnerHost(
     _tag: "DeployTarget",
     page,
     target,
-    response: deployTargetResponse(page, target, context.method),
+    response: platformWritten(deployTargetResponse(page, target, context.method)),
   } satisfies RouteDecision;
 }
 
@@ -281,6 +293,16 @@ function* decideCustomDomain(context: RoutingContext, host: string): RouteSteps<
   });
 }
 
+/**
+ * Whether a request host may be a custom domain (D.1 step 2): neither the base domain nor a host under it.
+ * Custom-domain requests are routed before any platform route, so adapters ask this first.
+ */
+export const isCustomDomainCandidate = (rawHost: string, baseDomain: string): boolean => {
+  const host = cleanHost(rawHost);
+  const base = cleanHost(baseDomain);
+  return host !== "" && host !== base && !host.endsWith(`.${base}`);
+};
+
 /** D.1 steps 2-4 and D.2 for one request, as steps. */
 function* routeSteps(request: RouteRequest, config: RoutingConfig): RouteSteps<RouteDecision> {
   const url = URL.parse(request.url);
@@ -295,12 +317,16 @@ function* routeSteps(request: RouteRequest, config: RoutingConfig): RouteSteps<R
     rawHost,
     navigation: request.headers.get("sec-fetch-mode") === "navigate",
   };
+  // `/_w7s` is where the platform delivers to backends: no outside request reaches it, on any host.
+  if (isPrivatePath(url.pathname)) return notConnected(context, "private-path");
   const host = cleanHost(rawHost);
   if (host === cleanHost(config.baseDomain)) return platform("apex");
   const runtimeHost = resolveRuntimeHost(host, config.baseDomain);
   if (runtimeHost !== null) {
     return yield* decideOwnerHost(context, runtimeHost.owner, runtimeHost.environments);
   }
+  // The platform's own hosts (`www`, `api`, `app`): no app may claim a host under the base domain.
+  if (!isCustomDomainCandidate(host, config.baseDomain)) return platform("not-runtime-host");
   return yield* decideCustomDomain(context, host);
 }
 

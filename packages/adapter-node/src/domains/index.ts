@@ -1,0 +1,6 @@
+export {
+  type DomainVerifierOptions,
+  domainVerifierLayer,
+  makeDomainVerifier,
+  registrableZone,
+} from "./domainVerifier.js";
