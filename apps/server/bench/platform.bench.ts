@@ -275,6 +275,7 @@ const schedulerBench = async () => {
     publish: () => Effect.succeed({ startupTimeMs: 0 }),
     dispatch: () => Effect.succeed(new Response("ok")),
     retire: () => Effect.void,
+    listPublished: () => Effect.succeed([]),
   });
   const locks = await openLockStore({ dataDir });
   const lockLayer = Layer.succeed(SchedulerLock, {

@@ -4,7 +4,9 @@
  *      reference, a plain node:http proxy to that process);
  *   2. a static file through the server vs nginx serving the same file (skipped without nginx), and plain
  *      node:http serving the same bytes;
- *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy.
+ *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy;
+ *   4. a backend and a static file with usage accounting and log capture on (the default) vs a server with
+ *      both off.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -46,12 +48,26 @@ const waitFor = async (url: string, init: RequestInit = {}) => {
   throw new Error(`${url} did not come up`);
 };
 
-const startServer = async () => {
+const startServer = async (extra: string[] = []) => {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "w7s-bench-"));
   const server = spawn(
     process.execPath,
-    [cli, "serve", "--port", String(port), "--data-dir", dataDir, "--deploy-token", TOKEN],
+    // The bench owner is exempt from limits (still counted): the load would pass the 300-a-minute burst
+    // window at once and the app would be suspended.
+    [
+      cli,
+      "serve",
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--deploy-token",
+      TOKEN,
+      "--limit-exempt-owners",
+      "bench",
+      ...extra,
+    ],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   children.push(server);
@@ -282,5 +298,33 @@ const unzipMs = performance.now() - unzipStarted;
 rmSync(baselineDir, { recursive: true, force: true });
 line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
 line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
+
+// 4. Accounting and log capture on (this server, the default) vs off (a second server), measured in turns.
+const { port: offPort, stop: stopOff } = await startServer([
+  "--usage-accounting",
+  "false",
+  "--log-capture",
+  "false",
+]);
+const LOGGING =
+  'export default { fetch(request) { console.log("served", new URL(request.url).pathname); return new Response("hello"); } };';
+for (const target of [port, offPort]) {
+  await deploy(target, "counted", { "backend/index.js": strToU8(HELLO) });
+  await deploy(target, "logging", { "backend/index.js": strToU8(LOGGING) });
+  await deploy(target, "counted-site", { "dist/index.html": page });
+}
+const turns = async (path: string) => {
+  const host = "bench.w7s.localhost";
+  for (const target of [port, offPort]) await runLoad({ port: target, path, host, durationMs: 500 });
+  const { on, off } = await compare({ on: { port, path, host }, off: { port: offPort, path, host } });
+  return { on: on.requestsPerSecond, off: off.requestsPerSecond };
+};
+const counted = await turns("/counted/");
+line("backend, accounting + log capture on vs off", counted.on, counted.off, "req/s", "goal >= 0.9x");
+const countedSite = await turns("/counted-site/");
+line("static file, accounting on vs off", countedSite.on, countedSite.off, "req/s", "goal >= 0.9x");
+const logging = await turns("/logging/");
+line("backend logging a line per request, on vs off", logging.on, logging.off, "req/s", "reported");
+await stopOff();
 await stopServer();
 process.exit(0);

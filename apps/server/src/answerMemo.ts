@@ -61,6 +61,16 @@ const answerRecorded = (request: RouteRequest, config: PlatformConfig, lookups: 
       reads.push((_, again) => again.domainRoutes(hostname) === value);
       return value;
     },
+    // A suspension that starts or ends (or a cached one refreshed) makes the remembered answer miss.
+    ...(lookups.suspension === undefined
+      ? {}
+      : {
+          suspension: (app) => {
+            const value = lookups.suspension!(app);
+            reads.push((_, again) => again.suspension?.(app) === value);
+            return value;
+          },
+        }),
   };
   return { answer: answerAppRequestSync({ ...request, headers }, config, recording), reads };
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `w7s-server`: serve, demo, init. */
+/** `w7s-server`: serve, demo, init, and the operator commands limits, suspend and resume. */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { resolveSettings, SETTINGS, SettingsError } from "./config.js";
 import { CONFIG_FILE_NAME, locateConfigFile, readConfigFile, takeConfigFlag } from "./configFile.js";
 import { runDemo } from "./demo.js";
 import { defaultPublicUrl, initConfig, initInstructions } from "./init.js";
+import { limitsCommand, resumeCommand, suspendCommand } from "./operator.js";
 import { serveCommand } from "./serve.js";
 
 const usage = `Usage: w7s-server <command> [flags]
@@ -18,6 +19,18 @@ Commands:
   init [--public-url <url>]
                   write ${CONFIG_FILE_NAME} with the settings given and print the GitHub workflow step
                   that deploys to this server (--public-url: where GitHub Actions reach it)
+  limits get <owner>/<repo> [--environment <env>] [--application <name>]
+                  the effective limits of an app and every override record that applies (F.3)
+  limits set --scope <scope> [--owner <o>] [--repo <r>] [--environment <env>] --metric <m>
+             [--daily-units <n>] [--warning-threshold <0..1>]
+  limits delete --scope <scope> [--owner <o>] [--repo <r>] [--environment <env>] [--metric <m>]
+                  scopes: owner, owner_environment, repo, repo_environment, owner_total,
+                  owner_total_environment, global, global_environment; without --metric, delete
+                  removes the scope's whole record
+  suspend <owner>/<repo> [--environment <env>] [--application <name>] [--reason <text>]
+                  the app answers 429 until resumed (a running server notices within 5 s)
+  resume <owner>/<repo> [--environment <env>] [--application <name>] [--limit]
+                  lifts the operator's suspension (--limit: and a usage-limit suspension)
 
 Settings: a flag beats its environment variable, which beats the config file, which beats the default.
 The config file is --config <path> or W7S_CONFIG, else ./${CONFIG_FILE_NAME}, else <data-dir>/${CONFIG_FILE_NAME}.
@@ -57,6 +70,9 @@ const main = async () => {
     file: configPath === undefined ? undefined : readConfigFile(configPath),
     fileName: configPath ?? CONFIG_FILE_NAME,
   });
+  if (command === "limits") return void (await limitsCommand(settings, rest));
+  if (command === "suspend") return void (await suspendCommand(settings, rest));
+  if (command === "resume") return void (await resumeCommand(settings, rest));
   const check = rest.includes("--check");
   const publicUrl = command === "init" ? takeOption(rest, "--public-url") : undefined;
   const unknown = rest.filter((argument) => !(command === "demo" && argument === "--check"));

@@ -40,6 +40,26 @@ export interface ServerSettings {
   readonly authFailureLimit: number;
   /** Largest `Cookie` header accepted, in bytes; larger ones answer 431. */
   readonly maxCookieBytes: number;
+  /** Count runtime requests against the usage limits and suspend apps over them (D.8); suspensions hold either way. */
+  readonly usageAccounting: boolean;
+  /** Capture every backend's console output, exceptions and failed outcomes (G.2). */
+  readonly logCapture: boolean;
+  /** How long captured log records are kept, seconds (clamped to 60 s … 30 days). */
+  readonly logRetentionSeconds: number;
+  /** Daily usage rollups older than this many days are deleted by the hourly cleanup. */
+  readonly usageRetentionDays: number;
+  /** Static sites no live deployment uses are deleted once this many days old. */
+  readonly staticRetentionDays: number;
+  /** Backends no live deployment uses are deleted once this many days old. */
+  readonly backendRetentionDays: number;
+  /** Analytics events older than this many days are deleted. */
+  readonly analyticsRetentionDays: number;
+  /** Port of the operator listener serving `/metrics`; unset, there is none. */
+  readonly metricsPort: number | undefined;
+  /** Address the metrics listener binds. */
+  readonly metricsHost: string;
+  /** Bearer token `/metrics` requires; unset, the listener answers anyone who can reach it. */
+  readonly metricsToken: string | undefined;
 }
 
 interface Setting {
@@ -50,7 +70,7 @@ interface Setting {
    * `map`: `id=postgres-url` pairs, `models`: `name=name` pairs; the flag may repeat, the variable and file
    * may also hold a JSON object.
    */
-  readonly kind: "string" | "port" | "number" | "count" | "list" | "map" | "models";
+  readonly kind: "string" | "port" | "number" | "count" | "list" | "map" | "models" | "boolean";
   readonly help: string;
 }
 
@@ -140,7 +160,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "--limit-exempt-owners",
     env: "W7S_LIMIT_EXEMPT_ORGS",
     kind: "list",
-    help: "owners that skip the free-tier shape caps",
+    help: "owners that skip usage limits, suspensions and the free-tier shape caps (F.7)",
   },
   {
     key: "hyperdrive",
@@ -219,6 +239,76 @@ export const SETTINGS: readonly Setting[] = [
     kind: "number",
     help: "largest Cookie header accepted; larger ones answer 431 (8192)",
   },
+  {
+    key: "usageAccounting",
+    flag: "--usage-accounting",
+    env: "W7S_USAGE_ACCOUNTING",
+    kind: "boolean",
+    help: "count runtime requests and suspend apps over their limits (true)",
+  },
+  {
+    key: "logCapture",
+    flag: "--log-capture",
+    env: "W7S_LOG_CAPTURE",
+    kind: "boolean",
+    help: "capture backends' console output and exceptions for the logs API (true)",
+  },
+  {
+    key: "logRetentionSeconds",
+    flag: "--log-retention-seconds",
+    env: "W7S_LOG_RETENTION_SECONDS",
+    kind: "number",
+    help: "how long log records are kept (604800, clamped to 60 ... 2592000)",
+  },
+  {
+    key: "usageRetentionDays",
+    flag: "--usage-retention-days",
+    env: "W7S_USAGE_RETENTION_DAYS",
+    kind: "number",
+    help: "days of daily usage rollups kept (14)",
+  },
+  {
+    key: "staticRetentionDays",
+    flag: "--static-retention-days",
+    env: "W7S_STATIC_RETENTION_DAYS",
+    kind: "number",
+    help: "days a replaced static site is kept (7)",
+  },
+  {
+    key: "backendRetentionDays",
+    flag: "--backend-retention-days",
+    env: "W7S_WORKER_SCRIPT_RETENTION_DAYS",
+    kind: "number",
+    help: "days a replaced backend is kept (7)",
+  },
+  {
+    key: "analyticsRetentionDays",
+    flag: "--analytics-retention-days",
+    env: "W7S_ANALYTICS_RETENTION_DAYS",
+    kind: "number",
+    help: "days of analytics events kept (7)",
+  },
+  {
+    key: "metricsPort",
+    flag: "--metrics-port",
+    env: "W7S_METRICS_PORT",
+    kind: "port",
+    help: "port of the operator listener serving /metrics (unset: no listener)",
+  },
+  {
+    key: "metricsHost",
+    flag: "--metrics-host",
+    env: "W7S_METRICS_HOST",
+    kind: "string",
+    help: "address the metrics listener binds (127.0.0.1)",
+  },
+  {
+    key: "metricsToken",
+    flag: "--metrics-token",
+    env: "W7S_METRICS_TOKEN",
+    kind: "string",
+    help: "bearer token /metrics requires (unset: none)",
+  },
 ];
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -247,6 +337,16 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   trustedProxies: ["127.0.0.1", "::1"],
   authFailureLimit: 10,
   maxCookieBytes: 8192,
+  usageAccounting: true,
+  logCapture: true,
+  logRetentionSeconds: 604_800,
+  usageRetentionDays: 14,
+  staticRetentionDays: 7,
+  backendRetentionDays: 7,
+  analyticsRetentionDays: 7,
+  metricsPort: undefined,
+  metricsHost: "127.0.0.1",
+  metricsToken: undefined,
 };
 
 /** A setting that could not be read, naming where it came from. */
@@ -319,9 +419,19 @@ const convertModels = (raw: unknown, source: string): Record<string, string> => 
   return models;
 };
 
+const TRUE = new Set(["true", "1", "yes", "on"]);
+const FALSE = new Set(["false", "0", "no", "off"]);
+
 const convert = (setting: Setting, raw: unknown, source: string): unknown => {
   if (setting.kind === "map") return convertMap(raw, source);
   if (setting.kind === "models") return convertModels(raw, source);
+  if (setting.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    const text = String(raw).trim().toLowerCase();
+    if (TRUE.has(text)) return true;
+    if (FALSE.has(text)) return false;
+    throw new SettingsError(`${source}: expected true or false, got ${JSON.stringify(raw)}.`);
+  }
   if (setting.kind === "list") {
     const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(",");
     return items.map((item) => item.trim()).filter((item) => item !== "");

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BackendStreams, CachedAssets, CachedDeployments } from "@w7s/adapter-node";
 import {
+  type AppRef,
   applyResponseRules,
   appRequestMessages,
   backendRequestHeaders,
@@ -15,7 +16,11 @@ import {
   NotCached,
   oversizedCookieAnswer,
   type PlatformConfig,
+  type RequestAccounting,
+  type RuntimeSource,
   runtimeFailureAnswer,
+  type ServedApp,
+  type SuspensionView,
   type SyncAppLookups,
   type SyncBackendCall,
   textAnswer,
@@ -31,6 +36,13 @@ export interface FastPathOptions {
   readonly deployments: CachedDeployments["Service"];
   readonly assets: CachedAssets["Service"];
   readonly backends: BackendStreams["Service"];
+  /**
+   * The HTTP app's accounting, with the accountant's `peekSuspension` (an app whose suspension is not in
+   * memory yet goes to the HTTP app, which reads it); without it nothing is suspended or counted here.
+   */
+  readonly accounting?: RequestAccounting & {
+    readonly peekSuspension: (app: AppRef) => SuspensionView | null | undefined;
+  };
 }
 
 /** Answers `request` and returns true, or returns false having written nothing (the HTTP app answers). */
@@ -38,11 +50,44 @@ export type FastPath = (request: IncomingMessage, response: ServerResponse) => b
 
 export const makeFastPath = (options: FastPathOptions): FastPath => {
   const { config, backends } = options;
+  const { accounting } = options;
   const lookups: SyncAppLookups = {
     current: options.deployments.current,
     manifest: (key) => options.manifests.get(key) ?? NotCached,
     object: options.assets.object,
     domainRoutes: options.deployments.domainRoutes,
+    ...(accounting === undefined
+      ? {}
+      : {
+          suspension: (app: AppRef) => {
+            const state = accounting.peekSuspension(app);
+            return state === undefined ? NotCached : (state ?? undefined);
+          },
+        }),
+  };
+  /** Hands a written answer to accounting, as the HTTP app does (D.8). */
+  const account = (
+    request: IncomingMessage,
+    served: ServedApp,
+    source: RuntimeSource,
+    status: number,
+    staticCache: string | undefined,
+    started: number,
+  ) => {
+    if (accounting === undefined) return;
+    const target = request.url ?? "/";
+    const query = target.indexOf("?");
+    accounting.account({
+      served,
+      source,
+      status,
+      staticCache: staticCache ?? null,
+      method: request.method ?? "GET",
+      host: request.headers.host ?? "",
+      path: query < 0 ? target : target.slice(0, query),
+      userAgent: request.headers["user-agent"] ?? "",
+      durationMs: performance.now() - started,
+    });
   };
   const memo = makeAnswerMemo({
     config,
@@ -50,7 +95,12 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     weigh: (prepared) => prepared?.weight ?? 0,
   });
 
-  const callBackend = (request: IncomingMessage, response: ServerResponse, call: SyncBackendCall) => {
+  const callBackend = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    call: SyncBackendCall,
+    started: number,
+  ) => {
     const { dispatch, served } = call.decision;
     const url = new URL(dispatch.url);
     const headers = Object.fromEntries(backendRequestHeaders(headerPairs(request.rawHeaders), dispatch));
@@ -60,17 +110,23 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
       .dispatch(call.deploymentId, { method, path: `${url.pathname}${url.search}`, headers })
       .then((result) => {
         if (result._tag === "Failure") {
-          writeAnswer(response, finalizeAnswer(runtimeFailureAnswer(result.failure), method, served));
+          const failed = finalizeAnswer(runtimeFailureAnswer(result.failure), method, served);
+          writeAnswer(response, failed);
+          account(request, served, "worker", failed.status, undefined, started);
           return;
         }
         const incoming = result.success;
         const status = incoming.statusCode ?? 502;
-        const instead = call.after(status, rawHeaderValue(incoming.rawHeaders, "location"));
+        const location = rawHeaderValue(incoming.rawHeaders, "location");
+        const instead = call.after(status, location);
+        const source = call.sourceOf(status, location);
         if (instead !== undefined) {
           incoming.resume();
           writeAnswer(response, instead);
+          account(request, served, source, instead.status, instead.headers["x-w7s-static-cache"], started);
           return;
         }
+        account(request, served, source, status, undefined, started);
         // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
         const answered = new Headers();
         const raw = incoming.rawHeaders;
@@ -81,25 +137,47 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
       })
       .catch(() => {
         if (response.headersSent) response.destroy();
-        else
+        else {
           writeAnswer(
             response,
             finalizeAnswer(textAnswer(502, appRequestMessages.dispatchFailed), method, served),
           );
+          account(request, served, "worker", 502, undefined, started);
+        }
       });
   };
 
   const serve: FastPath = (request, response) => {
     const routeRequest = plainRouteRequest(request);
     if (routeRequest === undefined) return false;
+    const started = performance.now();
     // The HTTP app's guards answer these (431) before any app code runs.
     if (oversizedCookieAnswer(routeRequest.headers.get("cookie"), config.security.maxCookieHeaderBytes)) {
       return false;
     }
     const known = memo.answer(routeRequest, lookups);
     if (known === undefined) return false;
-    if (known.extra !== undefined) writePrepared(response, known.extra);
-    else if (known.answer._tag === "Backend") callBackend(request, response, known.answer);
+    if (known.extra !== undefined) {
+      writePrepared(response, known.extra);
+      const { answer } = known;
+      if (answer._tag === "Answer" && answer.accounted !== undefined)
+        account(
+          request,
+          answer.accounted.served,
+          answer.accounted.source,
+          answer.answer.status,
+          answer.answer.headers["x-w7s-static-cache"],
+          started,
+        );
+      else if (answer._tag === "Answer" && answer.showcase === true)
+        accounting?.showcase?.({
+          host: request.headers.host ?? "",
+          path: (request.url ?? "/").split("?")[0] ?? "/",
+          method: request.method ?? "GET",
+          userAgent: request.headers["user-agent"] ?? "",
+          status: answer.answer.status,
+        });
+    } else if (known.answer._tag === "Backend") callBackend(request, response, known.answer, started);
     return true;
   };
   // A failure before anything was written leaves the request to the HTTP app, which reports it properly.

@@ -11,5 +11,23 @@ export {
 export { CONFIG_FILE_NAME, locateConfigFile, readConfigFile, takeConfigFlag } from "./configFile.js";
 export { type DeployOutcome, demoUrlLines, deployExamples, runDemo } from "./demo.js";
 export { defaultPublicUrl, initConfig, initInstructions } from "./init.js";
+export {
+  type Counter,
+  type Histogram,
+  type MetricsRegistry,
+  makeMetricsRegistry,
+  makeServerMetrics,
+  platformRoute,
+  type QueueStats,
+  type ServerMetrics,
+} from "./metrics.js";
+export {
+  limitsCommand,
+  type OperatorArguments,
+  operatorApp,
+  parseOperatorArguments,
+  resumeCommand,
+  suspendCommand,
+} from "./operator.js";
 export { closeOnSignal, nextStopSignal, serveCommand } from "./serve.js";
 export { type RunningServer, type StartOptions, startServer } from "./server.js";

@@ -1,8 +1,16 @@
 /**
- * Starts the self-host server: the Node Layers, the shared Hono app, and an HTTP listener that tries the
- * fast path (answers from memory, written straight to Node's response) before handing a request to the app.
+ * Starts the self-host server: the Node Layers, the shared Hono app with runtime accounting, an HTTP
+ * listener that tries the fast path (answers from memory, written straight to Node's response) before
+ * handing a request to the app, the internal API socket with its delivery loops and scheduler, the hourly
+ * cleanup and, when configured, the operator listener that serves `/metrics`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as NodeServer,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { getRequestListener } from "@hono/node-server";
@@ -16,15 +24,24 @@ import {
   type WallClock,
 } from "@w7s/adapter-node";
 import {
+  AnalyticsSink,
+  type CleanupReport,
   defaultPlatformConfig,
   defaultSecuritySettings,
   makeHttpApp,
   makeManifestCache,
+  makeRuntimeAccountant,
   type PlatformConfig,
+  parseBearerToken,
+  type RequestAccounting,
+  type RuntimeAccountant,
+  runCleanup,
+  SERVED_ENVIRONMENT_HEADER,
 } from "@w7s/core";
-import { Clock, Context, Effect, ManagedRuntime } from "effect";
+import { Clock, Context, Effect, Exit, Layer, ManagedRuntime, Scope } from "effect";
 import type { ServerSettings } from "./config.js";
 import { type FastPath, makeFastPath } from "./fastPath.js";
+import { makeServerMetrics, platformRoute } from "./metrics.js";
 import {
   makeInternalSocketPath,
   type PlatformServicesHandle,
@@ -37,24 +54,38 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly config: PlatformConfig;
+  /** `http://<metrics host>:<port>/metrics` when `metricsPort` is set. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting connections, lets in-flight requests finish (up to `graceMs`), stops every backend. */
   readonly close: (graceMs?: number) => Promise<void>;
   /** How many requests each path has answered so far (diagnostics and tests). */
   readonly answered: () => { readonly fastPath: number; readonly httpApp: number };
+  /** Runs the hourly cleanup now; it still takes the hour's lock, so it runs once per hour across servers. */
+  readonly cleanup: () => Promise<CleanupReport>;
+  /** Counts everything accounting has noted so far (tests; the server does it every 100 ms). */
+  readonly flushAccounting: () => Promise<void>;
   /** The internal API's Unix socket and the per-minute scheduler (tests run a minute with `tick`). */
   readonly platform: { readonly internalSocket: string; readonly tick: () => Promise<unknown> };
 }
 
-/** What tests (and embedders) may change beyond the settings. */
 export interface StartOptions {
   /** Try the fast path before the HTTP app (default true); false sends every request to the app. */
   readonly fastPath?: boolean;
-  /** The wall clock of the delivery loops and of every use case (default: the system clock). */
-  readonly clock?: WallClock;
+  /**
+   * The wall clock of every use case and of the delivery loops (tests move it to the next UTC day or skip
+   * minutes ahead); the system clock when unset. A function is read as the clock's `now`.
+   */
+  readonly clock?: WallClock | (() => number);
+  /** Run the hourly cleanup on a timer (default true). */
+  readonly cleanupTimer?: boolean;
   /** How often idle delivery loops and the scheduler look at the clock (defaults: 250 ms and 1 s). */
   readonly queuePollMs?: number;
   readonly schedulerPollMs?: number;
 }
+
+const HOUR_MS = 3_600_000;
+/** The first cleanup runs a minute after start, so a restart loop never turns into a cleanup loop. */
+const FIRST_CLEANUP_MS = 60_000;
 
 /** Starts a server with the given settings; resolves once it is listening. */
 export const startServer = async (
@@ -62,41 +93,70 @@ export const startServer = async (
   options: StartOptions = {},
 ): Promise<RunningServer> => {
   const dataDir = resolve(settings.dataDir);
-  const clock = options.clock ?? systemClock;
+  const clock: WallClock =
+    options.clock === undefined
+      ? systemClock
+      : typeof options.clock === "function"
+        ? { now: options.clock }
+        : options.clock;
   const internalSocket = makeInternalSocketPath();
+  let accountant: RuntimeAccountant | undefined;
+  const metrics = makeServerMetrics({ pendingAccounting: () => accountant?.pending() ?? 0 });
+  const platform = nodePlatformLayer({
+    dataDir,
+    databaseUrl: settings.databaseUrl,
+    auth: {
+      githubApiUrl: settings.githubApiUrl,
+      deployToken: settings.deployToken,
+      oidc: {
+        issuer: settings.oidcIssuer,
+        audiences: settings.oidcAudiences,
+        ...(settings.oidcJwksUrl === undefined ? {} : { jwksUrl: settings.oidcJwksUrl }),
+      },
+    },
+    runtime: {
+      requestTimeoutMs: settings.requestTimeoutMs,
+      memoryLimitMb: settings.memoryLimitMb,
+      databaseTimeLimitMs: settings.databaseTimeLimitMs,
+      hyperdrive: settings.hyperdrive,
+      platformServiceUrl: `unix:${internalSocket.path}`,
+    },
+    ai:
+      settings.aiBaseUrl === undefined
+        ? undefined
+        : { baseUrl: settings.aiBaseUrl, apiKey: settings.aiApiKey },
+    domains: { dnsServers: settings.dnsServers },
+    logs: {
+      capture: settings.logCapture,
+      retentionSeconds: settings.logRetentionSeconds,
+      limitExemptOwners: settings.limitExemptOwners,
+      onCapture: (outcome) =>
+        metrics.logs(
+          outcome.stored,
+          outcome.dropped,
+          outcome.records.filter((record) => record.kind === "exception").length,
+        ),
+    },
+  });
   const runtime = ManagedRuntime.make(
-    nodePlatformLayer({
-      dataDir,
-      databaseUrl: settings.databaseUrl,
-      auth: {
-        githubApiUrl: settings.githubApiUrl,
-        deployToken: settings.deployToken,
-        oidc: {
-          issuer: settings.oidcIssuer,
-          audiences: settings.oidcAudiences,
-          ...(settings.oidcJwksUrl === undefined ? {} : { jwksUrl: settings.oidcJwksUrl }),
-        },
-      },
-      runtime: {
-        requestTimeoutMs: settings.requestTimeoutMs,
-        memoryLimitMb: settings.memoryLimitMb,
-        databaseTimeLimitMs: settings.databaseTimeLimitMs,
-        hyperdrive: settings.hyperdrive,
-        platformServiceUrl: `unix:${internalSocket.path}`,
-      },
-      ai:
-        settings.aiBaseUrl === undefined
-          ? undefined
-          : { baseUrl: settings.aiBaseUrl, apiKey: settings.aiApiKey },
-      domains: { dnsServers: settings.dnsServers },
-    }),
+    Layer.provideMerge(platform, Layer.succeed(Clock.Clock, effectClockOf(clock))),
   );
   const built = await runtime.context().catch(async (error: unknown) => {
     await runtime.dispose();
     internalSocket.remove();
     throw error;
   });
-  const services = Context.add(built, Clock.Clock, effectClockOf(clock));
+  // Every event written also feeds the operator metrics.
+  const sink = Context.get(built, AnalyticsSink);
+  const services = Context.add(built, AnalyticsSink, {
+    ...sink,
+    write: (event) => {
+      metrics.event(event.event, event.outcome);
+      return sink.write(event);
+    },
+  });
+  // The services are built once; running each request against them directly skips the runtime's lookup.
+  const run = Effect.runPromiseWith(services);
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -107,9 +167,18 @@ export const startServer = async (
     inFlight -= 1;
     if (inFlight === 0) drained?.();
   };
-  const appListener = getRequestListener((request, env) =>
-    app === undefined ? new Response("Starting.", { status: 503 }) : app.fetch(request, env),
-  );
+  const appListener = getRequestListener(async (request, env) => {
+    if (app === undefined) return new Response("Starting.", { status: 503 });
+    const started = performance.now();
+    const response = await app.fetch(request, env);
+    // App answers are measured by accounting; the platform's own routes here.
+    if (!response.headers.has(SERVED_ENVIRONMENT_HEADER)) {
+      const route = platformRoute(new URL(request.url).pathname);
+      if (route !== "other")
+        metrics.platformResponse(route, request.method, response.status, performance.now() - started);
+    }
+    return response;
+  });
 
   const server = await new Promise<Server>((resolveListening, reject) => {
     const track = (response: ServerResponse) => {
@@ -148,27 +217,40 @@ export const startServer = async (
       trustedProxies: settings.trustedProxies,
     },
   };
-  // The services are built once; running each request against them directly skips the runtime's lookup.
-  const run = Effect.runPromiseWith(services);
+
+  // Suspensions hold with accounting off too (an operator's suspension is not a usage matter).
+  const accountingScope = Scope.makeUnsafe();
+  const counting = await run(
+    makeRuntimeAccountant(config, {
+      onSuspended: () => metrics.suspended(),
+      onFlushFailure: () => metrics.error("accounting_flush"),
+    }).pipe(Scope.provide(accountingScope)),
+  );
+  accountant = counting;
+  const accounting: RequestAccounting = settings.usageAccounting
+    ? {
+        suspension: counting.suspension,
+        account: (response) => {
+          metrics.appResponse(response.source, response.status, response.durationMs);
+          counting.account(response);
+        },
+        ...(counting.showcase === undefined ? {} : { showcase: counting.showcase }),
+      }
+    : {
+        suspension: counting.suspension,
+        account: (response) => metrics.appResponse(response.source, response.status, response.durationMs),
+      };
   const manifests = makeManifestCache();
   app = makeHttpApp({
     config,
     run: (effect) => run(effect),
     manifests,
+    accounting,
     // @hono/node-server hands the Node request over as `env.incoming`.
     peerAddress: (_request, env) =>
       (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress,
   });
-  if (options.fastPath !== false) {
-    fastPath = makeFastPath({
-      config,
-      manifests,
-      deployments: Context.get(services, CachedDeployments),
-      assets: Context.get(services, CachedAssets),
-      backends: Context.get(services, BackendStreams),
-    });
-  }
-  const platform: PlatformServicesHandle = await startPlatformServices({
+  const platformServices: PlatformServicesHandle = await startPlatformServices({
     socketPath: internalSocket.path,
     config,
     services,
@@ -180,23 +262,104 @@ export const startServer = async (
       ...(options.schedulerPollMs === undefined ? {} : { schedulerPollMs: options.schedulerPollMs }),
     },
   });
+  if (options.fastPath !== false) {
+    fastPath = makeFastPath({
+      config,
+      manifests,
+      deployments: Context.get(services, CachedDeployments),
+      assets: Context.get(services, CachedAssets),
+      backends: Context.get(services, BackendStreams),
+      accounting: { ...accounting, peekSuspension: counting.peekSuspension },
+    });
+  }
+
+  const cleanup = async (): Promise<CleanupReport> => {
+    const report = await run(
+      runCleanup({
+        staticRetentionDays: settings.staticRetentionDays,
+        backendRetentionDays: settings.backendRetentionDays,
+        usageRetentionDays: settings.usageRetentionDays,
+        analyticsRetentionDays: settings.analyticsRetentionDays,
+      }),
+    );
+    if (report.cleaned) {
+      const { cleaned: _cleaned, failures, ...counts } = report;
+      metrics.cleaned(counts);
+      for (const failure of failures) {
+        metrics.error("cleanup");
+        console.error(`w7s cleanup: ${failure}`);
+      }
+      console.log(`w7s cleanup: ${JSON.stringify(counts)}`);
+    }
+    return report;
+  };
+  const timers: NodeJS.Timeout[] = [];
+  if (options.cleanupTimer !== false) {
+    const runQuietly = () =>
+      void cleanup().catch((error: unknown) => {
+        metrics.error("cleanup");
+        console.error("w7s cleanup failed:", error);
+      });
+    timers.push(setTimeout(runQuietly, FIRST_CLEANUP_MS), setInterval(runQuietly, HOUR_MS));
+    for (const timer of timers) timer.unref();
+  }
+
+  let metricsServer: NodeServer | undefined;
+  let metricsUrl: string | undefined;
+  if (settings.metricsPort !== undefined) {
+    const listening = createServer((request, response) => {
+      const path = (request.url ?? "/").split("?")[0];
+      if (request.method !== "GET" || path !== "/metrics") {
+        response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not found.\n");
+        return;
+      }
+      if (
+        settings.metricsToken !== undefined &&
+        parseBearerToken(request.headers.authorization) !== settings.metricsToken
+      ) {
+        response
+          .writeHead(401, { "content-type": "text/plain; charset=utf-8", "www-authenticate": "Bearer" })
+          .end("Missing or wrong bearer token.\n");
+        return;
+      }
+      response
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+        .end(metrics.render());
+    });
+    metricsServer = await new Promise<NodeServer>((done, reject) => {
+      listening.once("error", reject);
+      listening.listen(settings.metricsPort, settings.metricsHost, () => done(listening));
+    });
+    const metricsPort = (metricsServer.address() as AddressInfo).port;
+    metricsUrl = `http://${settings.metricsHost}:${metricsPort}/metrics`;
+  }
 
   return {
     url: `http://${settings.host}:${port}`,
     port,
     config,
+    metricsUrl,
+    cleanup,
+    flushAccounting: () => run(counting.flush),
+    answered: () => ({ ...answered }),
+    platform: { internalSocket: internalSocket.path, tick: platformServices.tick },
     close: async (graceMs = 10_000) => {
+      for (const timer of timers) clearTimeout(timer);
       await new Promise<void>((done) => {
         server.close(() => done());
         if (inFlight === 0) return;
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         drained = () => clearTimeout(timer);
       });
-      await platform.close();
+      if (metricsServer !== undefined) {
+        const closing = metricsServer;
+        await new Promise<void>((done) => closing.close(() => done()));
+      }
+      await platformServices.close();
+      // Counts what accounting still holds before the stores close.
+      await run(Scope.close(accountingScope, Exit.void));
       await runtime.dispose();
       internalSocket.remove();
     },
-    answered: () => ({ ...answered }),
-    platform: { internalSocket: internalSocket.path, tick: platform.tick },
   };
 };

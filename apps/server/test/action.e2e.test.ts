@@ -186,8 +186,8 @@ describe("the built action against w7s-server", () => {
     expect(result.stdout).toMatch(/W7S deploy: packaged 3\/3 files, \d+ B \(\d+\.\d s\)/);
     expect(result.stdout).toMatch(/W7S deploy: uploaded [\d.]+ [KM]?B of [\d.]+ [KM]?B \(100%, \d+\.\d s\)/);
     expect(result.stdout).toContain("W7S deploy: success (HTTP 200)");
-    // The server has no usage API yet, so the check says so and the job still passes.
-    expect(result.stdout).toContain("W7S usage warnings: skipped usage lookup (HTTP 404).");
+    // The action's usage check (J.4) reads this server's usage API with the same token: a fresh app has none.
+    expect(result.stdout).toContain("W7S usage warnings: none.");
     expect(await appGet(url)).toEqual({ status: 200, body: "<h1>deployed by the action</h1>" });
     expect(JSON.parse((await appGet(`${url}api/hello`)).body)).toEqual({
       greeting: "hello from the workflow",

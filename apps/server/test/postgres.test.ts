@@ -26,6 +26,12 @@ afterAll(async () => {
   await sql.end({ timeout: 1 });
 });
 
+const databaseUrl = () => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
 const get = async (server: RunningServer, path: string) =>
   (
     await request(
@@ -67,6 +73,72 @@ describe("two servers on one Postgres (DATABASE_URL)", () => {
       expect(deployed.status).toBe(200);
       expect(await get(second, "/app/")).toBe("<h1>shared</h1>");
       expect(await get(second, "/app/anything")).toBe("<h1>shared</h1>");
+    } finally {
+      await first.close(1_000);
+      await second.close(1_000);
+    }
+  }, 60_000);
+});
+
+describe("usage, logs and the cleanup lock shared on Postgres", () => {
+  it("counts exactly across servers, lists one server's logs on the other, cleans once an hour", async () => {
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), "w7s-shared-")),
+      databaseUrl: databaseUrl(),
+      deployToken: "shared-token",
+      limitExemptOwners: ["shared"],
+    };
+    const options = { cleanupTimer: false };
+    const [first, second] = [await startServer(settings, options), await startServer(settings, options)];
+    try {
+      const deployed = await fetch(`${first.url}/api/v1/deploy`, {
+        method: "POST",
+        headers: {
+          authorization: "Bearer shared-token",
+          "content-type": "application/zip",
+          "x-github-repository": "shared/counted",
+          "x-github-sha": "d".repeat(40),
+          "x-github-branch": "main",
+        },
+        body: zipSync({
+          "backend/index.js": strToU8(
+            'export default { fetch(request) { if (new URL(request.url).pathname === "/warn") console.warn("from the first"); return new Response("ok"); } };',
+          ),
+        }),
+      });
+      expect(deployed.status).toBe(200);
+      const target = (server: RunningServer) => ({
+        baseUrl: server.url,
+        baseDomain: "",
+        close: async () => {},
+      });
+      await Promise.all(
+        Array.from({ length: 200 }, (_, index) =>
+          request(target(index % 2 === 0 ? first : second), "shared.w7s.localhost", "/counted/"),
+        ),
+      );
+      await request(target(first), "shared.w7s.localhost", "/counted/warn");
+      await first.flushAccounting();
+      await second.flushAccounting();
+      const read = async (server: RunningServer, path: string) =>
+        (await (
+          await fetch(`${server.url}${path}`, { headers: { authorization: "Bearer shared-token" } })
+        ).json()) as {
+          // biome-ignore lint/suspicious/noExplicitAny: JSON read field by field
+          data: any;
+        };
+      const usage = await read(second, "/api/v1/usage/shared/counted");
+      expect(usage.data.usage.metrics["runtime.request"]).toMatchObject({ count: 201, units: 201 });
+      let records: Array<{ text: string }> = [];
+      for (let attempt = 0; attempt < 80 && records.length === 0; attempt += 1) {
+        records = (await read(second, "/api/v1/logs/shared/counted")).data.logs.records;
+        if (records.length === 0) await new Promise((done) => setTimeout(done, 25));
+      }
+      expect(records.map((record) => record.text)).toEqual(["from the first"]);
+      const cleanups = [await first.cleanup(), await second.cleanup()];
+      expect(cleanups.map((report) => report.cleaned)).toEqual([true, false]);
     } finally {
       await first.close(1_000);
       await second.close(1_000);

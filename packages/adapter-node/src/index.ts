@@ -13,6 +13,8 @@ export {
 } from "./clock.js";
 export * from "./domains/index.js";
 export { idsLayer } from "./ids.js";
+export * from "./logs/index.js";
+export * from "./observability/index.js";
 export { type NodePlatformOptions, type NodePlatformServices, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";
 export * from "./queues/index.js";

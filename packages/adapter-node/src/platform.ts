@@ -1,11 +1,13 @@
 /** Every port the HTTP app needs, on Node, as one Layer. */
 import {
   type AiProvider,
+  type AnalyticsSink,
   type AssetStore,
   BackendRuntime,
   type DeploymentStore,
   type DomainVerifier,
   type Ids,
+  type LogStore,
   type ProvisionError,
   type Provisioner,
   type QueueBroker,
@@ -22,6 +24,9 @@ import { assetStoreLayer, type CachedAssets } from "./assets/index.js";
 import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { type DomainVerifierOptions, domainVerifierLayer } from "./domains/index.js";
 import { idsLayer } from "./ids.js";
+import { type LogCaptureOptions, makeLogCaptureSink } from "./logs/logCapture.js";
+import { analyticsSinkLayer } from "./observability/analyticsSink.js";
+import { logStoreLayer } from "./observability/logStore.js";
 import { provisionerLayer } from "./provisioner/index.js";
 import { type NodeQueues, queueBrokerLayer } from "./queues/index.js";
 import { type BackendRuntimeOptions, BackendStreams, makeWorkerdRuntime } from "./runtime/index.js";
@@ -41,11 +46,13 @@ export interface NodePlatformOptions {
   readonly databaseUrl?: string | undefined;
   readonly databaseSchema?: string | undefined;
   readonly auth: RepoAuthOptions;
-  readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage">;
+  readonly runtime?: Omit<BackendRuntimeOptions, "dataDir" | "usage" | "logs">;
   /** The OpenAI-compatible endpoint behind `W7S_AI`; unset, AI runs answer 503. */
   readonly ai?: OpenAiProviderOptions | undefined;
   /** DNS servers for custom-domain TXT allow lists (H.3); the system's by default. */
   readonly domains?: DomainVerifierOptions;
+  /** Log capture from every backend (G.2); `false` runs backends without the tail worker. */
+  readonly logs?: (LogCaptureOptions & { readonly capture?: boolean }) | undefined;
 }
 
 /** Every service `nodePlatformLayer` provides: the ports, and what the Node stores answer from memory. */
@@ -65,25 +72,31 @@ export type NodePlatformServices =
   | NodeWorkflows
   | SchedulerLock
   | AiProvider
+  | LogStore
+  | AnalyticsSink
   | CachedDeployments
   | CachedAssets
   | BackendStreams;
 
 /**
  * The workerd runtime (with `BackendStreams` for a server's synchronous request path), counting storage
- * operations into the UsageStore through a buffered recorder.
+ * operations into the UsageStore through a buffered recorder and, unless turned off, capturing every
+ * backend's logs into the LogStore.
  */
 const countedRuntimeLayer = (
   options: BackendRuntimeOptions,
-): Layer.Layer<BackendRuntime | BackendStreams, never, UsageStore> =>
+  logs: NodePlatformOptions["logs"],
+): Layer.Layer<BackendRuntime | BackendStreams, never, UsageStore | UsagePolicyStore | LogStore | Ids> =>
   Layer.effectContext(
     Effect.gen(function* () {
       const recorder = yield* makeUsageRecorder(yield* UsageStore);
+      const logSink = logs?.capture === false ? undefined : yield* makeLogCaptureSink(logs ?? {});
       const runtime = yield* Effect.acquireRelease(
         Effect.sync(() =>
           makeWorkerdRuntime({
             ...options,
             usage: (event) => Effect.runSync(recorder.record(usageIncrementOf(event, new Date()))),
+            ...(logSink === undefined ? {} : { logs: logSink }),
           }),
         ),
         (started) => started.shutdown(),
@@ -93,10 +106,10 @@ const countedRuntimeLayer = (
   );
 
 /**
- * SQLite + files under `dataDir` (or Postgres for the control plane), workerd for backends, GitHub/OIDC/
- * deploy-token authorization, the durable queues, workflow instances and scheduler locks in the same
- * database, and the operator's AI provider; plus `CachedDeployments`, `CachedAssets` and `BackendStreams`
- * for a server's synchronous request path.
+ * SQLite + files under `dataDir` (or Postgres for the control plane), workerd for backends with log
+ * capture, GitHub/OIDC/deploy-token authorization, usage, logs, analytics, the durable queues, workflow
+ * instances and scheduler locks in the same database, and the operator's AI provider; plus
+ * `CachedDeployments`, `CachedAssets` and `BackendStreams` for a server's synchronous request path.
  */
 export const nodePlatformLayer = (
   options: NodePlatformOptions,
@@ -107,13 +120,19 @@ export const nodePlatformLayer = (
     databaseSchema: options.databaseSchema,
   };
   const usage = usageStoreLayer(database);
+  const policies = usagePolicyStoreLayer(database);
+  const logs = logStoreLayer(database);
   return Layer.mergeAll(
     deploymentStoreLayer(database),
     assetStoreLayer({ dataDir: options.dataDir }),
     provisionerLayer(database),
     usage,
-    usagePolicyStoreLayer(database),
-    countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }).pipe(Layer.provide(usage)),
+    policies,
+    logs,
+    analyticsSinkLayer(database),
+    countedRuntimeLayer({ dataDir: options.dataDir, ...options.runtime }, options.logs).pipe(
+      Layer.provide(Layer.mergeAll(usage, policies, logs, idsLayer)),
+    ),
     repoAuthLayer(options.auth),
     domainVerifierLayer(options.domains),
     idsLayer,

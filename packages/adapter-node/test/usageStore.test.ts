@@ -530,6 +530,23 @@ describe.each(backends)("UsageStore on $name", (backend) => {
     );
   });
 
+  it("F.11 deletes limit suspensions that have ended, never an operator's", async () => {
+    const database = backend.freshDatabase();
+    const apiApp: AppRef = { environment: "production", orgSlug: "acme", repoSlug: "api" };
+    await run(
+      Effect.gen(function* () {
+        const store = yield* open(database);
+        yield* store.suspend({ ...suspensionOf(webApp, "limit"), resumeAfter: "2026-05-26T00:00:00.000Z" });
+        yield* store.suspend({ ...suspensionOf(apiApp, "limit"), resumeAfter: "2026-05-27T00:00:00.000Z" });
+        yield* store.suspend(suspensionOf(webApp, "operator"));
+        expect(yield* store.deleteExpiredSuspensions("2026-05-26T12:00:00.000Z")).toBe(1);
+        expect(Option.getOrNull(yield* store.suspension(webApp))?.suspendedBy).toBe("operator");
+        expect(Option.isSome(yield* store.suspension(apiApp))).toBe(true);
+        expect(yield* store.deleteExpiredSuspensions("2026-05-26T12:00:00.000Z")).toBe(0);
+      }),
+    );
+  });
+
   it("keeps counters, burst windows and suspensions across a restart", async () => {
     const database = backend.freshDatabase();
     const counters = burstCountersOf({ repo: 3, owner: 10, global: 10 });

@@ -1,4 +1,6 @@
 /** Public API of @w7s/core: the domain rules, the error model and the ports adapters implement. */
+// analytics
+export { analyticsAppFields, recordAnalytics } from "./analytics/recordAnalytics.js";
 // authorization
 export {
   authorizeCall,
@@ -10,6 +12,8 @@ export {
   callForbiddenMessages,
   type InternalCallKind,
 } from "./authorization/authorizeCall.js";
+// cleanup
+export { type CleanupOptions, type CleanupReport, cleanupLockKey, runCleanup } from "./cleanup/cleanup.js";
 // cron
 export {
   cronMatches,
@@ -177,8 +181,11 @@ export {
   platformOrigin,
   sanitizeDeployment,
 } from "./http/agentApi.js";
+// http
+export { analyticsApi, analyticsApiMessages } from "./http/analyticsApi.js";
 export {
   answerAppRequestSync,
+  type SyncAccounted,
   type SyncAnswer,
   type SyncAppAnswer,
   type SyncAppLookups,
@@ -229,6 +236,7 @@ export {
 } from "./http/handleAppRequest.js";
 export { healthBody } from "./http/health.js";
 export { landingPage } from "./http/landingPage.js";
+export { logsApi, logsApiMessages } from "./http/logsApi.js";
 export { API_OPERATIONS, type ApiOperation, openApiDocument } from "./http/openApi.js";
 export {
   type GuardVariables,
@@ -236,8 +244,32 @@ export {
   type PlatformGuardOptions,
   platformGuards,
 } from "./http/platformGuards.js";
+export { type ReadApi, readApiMessages } from "./http/readApiRequest.js";
 export { authorizeRepoRequest, parseRepoTarget, type RepoTarget } from "./http/repoRequest.js";
 export { type TlsHostKind, tlsAsk, tlsAskMessages, tlsHostKind } from "./http/tlsAsk.js";
+export { limitsApi, usageApi, usageApiMessages } from "./http/usageApi.js";
+// logs
+export {
+  type CapturedBatch,
+  type CaptureOptions,
+  type CaptureOutcome,
+  captureLogBatches,
+  captureLogs,
+  clampLogRetention,
+  LOG_RETENTION,
+  warnDropped,
+} from "./logs/captureLogs.js";
+export {
+  flattenLogMessage,
+  makeRedactor,
+  normalizeLogValue,
+  TAIL_LIMITS,
+  type TailContext,
+  type TailTrace,
+  tailRecords,
+  tailTexts,
+  truncateText,
+} from "./logs/tailRecords.js";
 // platform services (the internal API, E.2-E.7)
 export { aiMessages, DEFAULT_AI_MODEL, publicModelName, runAi } from "./platform/ai.js";
 export {
@@ -292,7 +324,13 @@ export {
 export { AiProvider, type AiRunRequest } from "./ports/AiProvider.js";
 export { AnalyticsSink } from "./ports/AnalyticsSink.js";
 export { type AssetMetadata, AssetStore, type ByteRange, type StoredAsset } from "./ports/AssetStore.js";
-export { BackendBundle, BackendModule, BackendRuntime, RuntimeBinding } from "./ports/BackendRuntime.js";
+export {
+  BackendBundle,
+  BackendModule,
+  BackendRuntime,
+  type PublishedBackend,
+  RuntimeBinding,
+} from "./ports/BackendRuntime.js";
 export {
   DeploymentStore,
   type DeploymentSwitch,
@@ -492,10 +530,37 @@ export {
 } from "./security/securityHeaders.js";
 // usage limits
 export {
+  deletePolicyOverride,
+  type OverrideChange,
+  OverrideRefused,
+  type OverrideTarget,
+  overrideKey,
+  overrideMessages,
+  POLICY_SCOPES,
+  parseScope,
+  policyOverview,
+  scopeNeeds,
+  setPolicyOverride,
+} from "./usage/policyOverrides.js";
+export {
+  type AccountedResponse,
+  checkRuntimeRequests,
+  makeRuntimeAccountant,
+  outcomeOfStatus,
+  type RequestAccounting,
+  type RuntimeAccountant,
+  type RuntimeAccountantOptions,
+  type RuntimeRequestBatch,
+  runtimeRequestEvent,
+  runtimeUsageOf,
+  type ShowcaseRequest,
+} from "./usage/runtimeAccounting.js";
+export {
   activeSuspension,
   checkBlockedUsageLimit,
   enforceNotSuspended,
   enforceUsageLimit,
+  familyRecords,
   liftOperatorSuspension,
   recordUsage,
   suspendByOperator,
@@ -507,4 +572,5 @@ export {
   type UsageCheckRequest,
   type UsageRecord,
   usagePolicies,
+  usedToday,
 } from "./usage/usageLimits.js";

@@ -5,6 +5,7 @@
  */
 import { Effect, Layer, Option } from "effect";
 import { AiProvider, type AiRunRequest } from "../src/ports/AiProvider.js";
+import type { AnalyticsSink } from "../src/ports/AnalyticsSink.js";
 import { type AssetMetadata, AssetStore } from "../src/ports/AssetStore.js";
 import { type BackendBundle, BackendRuntime } from "../src/ports/BackendRuntime.js";
 import {
@@ -14,7 +15,7 @@ import {
 } from "../src/ports/DeploymentStore.js";
 import { DomainVerifier } from "../src/ports/DomainVerifier.js";
 import { Ids } from "../src/ports/Ids.js";
-import { LogStore } from "../src/ports/LogStore.js";
+import type { LogStore } from "../src/ports/LogStore.js";
 import {
   DeliveryError,
   ProvisionError,
@@ -34,7 +35,6 @@ import type {
   QueueMapping,
   ScheduleMapping,
 } from "../src/ports/records/DeploymentIndexes.js";
-import type { LogRecord } from "../src/ports/records/LogRecord.js";
 import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
 import type { DeadLetter, QueueMessageEnvelope } from "../src/ports/records/QueueMessage.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
@@ -42,6 +42,11 @@ import { SchedulerLock } from "../src/ports/SchedulerLock.js";
 import type { UsagePolicyStore } from "../src/ports/UsagePolicyStore.js";
 import type { UsageStore } from "../src/ports/UsageStore.js";
 import { type StoredWorkflowInstance, WorkflowEngine } from "../src/ports/WorkflowEngine.js";
+import {
+  type MemoryObservability,
+  makeMemoryObservability,
+  memoryObservabilityLayer,
+} from "./memoryObservability.js";
 import { type MemoryUsage, makeMemoryUsage, memoryUsageLayer } from "./memoryUsage.js";
 
 /** Failures to inject: each one makes the named operation fail. */
@@ -74,6 +79,8 @@ export interface MemoryWorld {
   readonly objects: Map<string, { body: Uint8Array; metadata: AssetMetadata }>;
   readonly manifests: Map<string, StaticManifest>;
   readonly backends: Map<string, BackendBundle>;
+  /** When each backend in `backends` was published (ISO). */
+  readonly publishedAt: Map<string, string>;
   readonly retired: string[];
   /** Provisioned resources by `env:org:repo:kind:binding`. */
   readonly resources: Map<string, ManagedResource>;
@@ -81,6 +88,8 @@ export interface MemoryWorld {
   readonly migrations: Map<string, SqlMigration[]>;
   /** Usage rollups, burst windows, suspensions and the operator's policy records. */
   readonly usage: MemoryUsage;
+  /** Captured logs and analytics events. */
+  readonly observability: MemoryObservability;
   failures: InjectedFailures;
   /** How a dispatched backend answers; without it dispatch fails with `NotFound`. */
   backendFetch?: (deploymentId: string, request: Request) => Response | RuntimeError;
@@ -96,7 +105,6 @@ export interface MemoryWorld {
   readonly workflows: Map<string, StoredWorkflowInstance>;
   /** Scheduler locks taken. */
   readonly locks: Set<string>;
-  readonly logs: LogRecord[];
   readonly aiRequests: AiRunRequest[];
   /** What the AI provider answers (a failure when it is an Error). */
   aiAnswer: unknown;
@@ -114,10 +122,12 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   objects: new Map(),
   manifests: new Map(),
   backends: new Map(),
+  publishedAt: new Map(),
   retired: [],
   resources: new Map(),
   migrations: new Map(),
   usage: makeMemoryUsage(),
+  observability: makeMemoryObservability(),
   failures: {},
   issued: { uuids: 0, randomBytes: 0 },
   tokens: new Map(),
@@ -127,7 +137,6 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   deadLetters: [],
   workflows: new Map(),
   locks: new Set(),
-  logs: [],
   aiRequests: [],
   aiAnswer: { response: "hi" },
 });
@@ -155,9 +164,11 @@ export const memoryPorts = (
   | AiProvider
   | SchedulerLock
   | LogStore
+  | AnalyticsSink
 > => {
   const issued = world.issued;
   return Layer.mergeAll(
+    memoryUsageLayer(world.usage),
     Layer.succeed(QueueBroker, {
       send: (queueName, envelope, options) =>
         Effect.sync(() => {
@@ -219,11 +230,7 @@ export const memoryPorts = (
     Layer.succeed(SchedulerLock, {
       tryAcquire: (key) => Effect.sync(() => !world.locks.has(key) && world.locks.add(key).has(key)),
     }),
-    Layer.succeed(LogStore, {
-      append: (records) => Effect.sync(() => void world.logs.push(...records)),
-      query: () => Effect.succeed({ items: world.logs, cursor: null }),
-    }),
-    memoryUsageLayer(world.usage),
+    memoryObservabilityLayer(world.observability),
     Layer.succeed(Provisioner, {
       ensureResource: (request) =>
         Effect.sync(() => {
@@ -318,10 +325,16 @@ export const memoryPorts = (
     Layer.succeed(BackendRuntime, {
       publish: (bundle) =>
         world.failures.publish === undefined
-          ? Effect.sync(() => {
-              world.backends.set(bundle.deploymentId, bundle);
-              return { startupTimeMs: 3 };
-            })
+          ? Effect.clockWith((clock) =>
+              Effect.sync(() => {
+                world.backends.set(bundle.deploymentId, bundle);
+                world.publishedAt.set(
+                  bundle.deploymentId,
+                  new Date(clock.currentTimeMillisUnsafe()).toISOString(),
+                );
+                return { startupTimeMs: 3 };
+              }),
+            )
           : Effect.fail(
               new RuntimeError({
                 operation: "BackendRuntime.publish",
@@ -341,10 +354,18 @@ export const memoryPorts = (
           }),
         );
       },
+      listPublished: () =>
+        Effect.sync(() =>
+          [...world.backends.keys()].map((deploymentId) => ({
+            deploymentId,
+            publishedAt: world.publishedAt.get(deploymentId) ?? "2026-01-01T00:00:00.000Z",
+          })),
+        ),
       retire: (deploymentId) =>
         Effect.sync(() => {
           world.retired.push(deploymentId);
           world.backends.delete(deploymentId);
+          world.publishedAt.delete(deploymentId);
         }),
     }),
     Layer.succeed(DeploymentStore, {

@@ -108,7 +108,28 @@ export const memoryUsageLayer = (usage: MemoryUsage): Layer.Layer<UsageStore | U
           if (usage.suspensions.get(appKey(app))?.suspendedBy === suspendedBy)
             usage.suspensions.delete(appKey(app));
         }),
-      deleteRollupsBefore: () => Effect.succeed(0),
+      deleteExpiredSuspensions: (now) =>
+        Effect.sync(() => {
+          let deleted = 0;
+          for (const [key, state] of usage.suspensions) {
+            if (state.resumeAfter !== undefined && state.resumeAfter <= now) {
+              usage.suspensions.delete(key);
+              deleted += 1;
+            }
+          }
+          return deleted;
+        }),
+      deleteRollupsBefore: (date) =>
+        Effect.sync(() => {
+          let deleted = 0;
+          for (const [key, rollup] of usage.rollups) {
+            if (rollup.date < date) {
+              usage.rollups.delete(key);
+              deleted += 1;
+            }
+          }
+          return deleted;
+        }),
     }),
     Layer.succeed(UsagePolicyStore, {
       get: (key) => Effect.sync(() => Option.fromUndefinedOr(usage.policies.get(key))),

@@ -609,7 +609,7 @@ describe("E.5 schedules", () => {
       repository: "acme/cron",
       environment: "production",
     });
-    expect(world.logs).toMatchObject([
+    expect(world.observability.logs.map(({ record }) => record)).toMatchObject([
       {
         kind: "outcome",
         level: "error",

@@ -33,8 +33,11 @@ export interface GrantSigner {
 
 const KINDS: ReadonlySet<string> = new Set(["kv", "fs", "db"]);
 
-/** Reads the signing key, creating it (readable by the server's user only) on first use. */
-const loadKey = (dataDir: string): Buffer => {
+/**
+ * Reads the data directory's signing key, creating it (readable by the server's user only) on first use.
+ * Other capabilities the server hands to workerd (log capture) sign with it too, each with its own prefix.
+ */
+export const loadGrantKey = (dataDir: string): Buffer => {
   const file = grantKeyFile(dataDir);
   try {
     const key = readFileSync(file);
@@ -73,7 +76,7 @@ const isGrant = (value: unknown): value is BindingGrant => {
 };
 
 export const makeGrantSigner = (dataDir: string): GrantSigner => {
-  const key = loadKey(dataDir);
+  const key = loadGrantKey(dataDir);
   const mac = (payload: string) => createHmac("sha256", key).update(payload).digest();
   return {
     issue: (grant) => {

@@ -7,5 +7,7 @@ export {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MEMORY_LIMIT_MB,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  type LogSink,
   makeWorkerdRuntime,
+  type TailBatch,
 } from "./workerdRuntime.js";

@@ -1,6 +1,8 @@
 /** The capnp text config of one deployment's workerd process. */
 import type { BackendBundle, RuntimeBinding } from "@w7s/core";
 import { GRANT_HEADER } from "../bindings/grants.js";
+import { LOG_GRANT_HEADER } from "../logs/logGrants.js";
+import { TAIL_WORKER_MODULE, TAIL_WORKER_SOURCE } from "../logs/tailWorker.js";
 
 /** Files written next to the config: module sources and binding values, referenced with `embed`. */
 export interface WorkerdFiles {
@@ -40,6 +42,8 @@ export interface WorkerdConfigInput {
   /** The control plane's internal API that platform_service bindings reach; unset: they answer 503. */
   readonly platformServiceUrl: URL | undefined;
   readonly storage: WorkerdStorage;
+  /** Log capture: the ingest's Unix socket and this deployment's log grant; unset, nothing is captured. */
+  readonly logs?: { readonly socketPath: string; readonly grant: string } | undefined;
 }
 
 /** Binding kinds this runtime provides; the rest are refused at publish with a clear message. */
@@ -147,6 +151,19 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
     }
   });
 
+  // Log capture (G.2): our tail worker receives every invocation's trace and forwards it with the grant
+  // workerd adds; the app has no binding to either service.
+  let tails = "";
+  if (input.logs !== undefined) {
+    const grant = `[(name = ${capnpString(LOG_GRANT_HEADER)}, value = ${capnpString(input.logs.grant)})]`;
+    services.push(
+      `(name = "w7s-log-sink", external = (address = ${capnpString(`unix:${input.logs.socketPath}`)}, http = (injectRequestHeaders = ${grant})))`,
+      `(name = "w7s-tail", worker = (modules = [(name = ${capnpString(TAIL_WORKER_MODULE)}, esModule = ${capnpString(TAIL_WORKER_SOURCE)})], compatibilityDate = "2024-09-23", bindings = [(name = "SINK", service = "w7s-log-sink")]))`,
+    );
+    tails = `
+  tails = ["w7s-tail"],`;
+  }
+
   const flags = input.bundle.compatibilityFlags.map(capnpString).join(", ");
   if (usesPlatform) services.push(platformService(input.platformServiceUrl));
   // Stateful objects: SQLite-backed, one folder per app that outlives its deployments (their ids derive
@@ -185,7 +202,7 @@ const app :Workerd.Worker = (
   compatibilityFlags = [${flags}],
   bindings = [
     ${bindings.join(",\n    ")}
-  ],${objects}
+  ],${objects}${tails}
   globalOutbound = "internet",
 );
 `;

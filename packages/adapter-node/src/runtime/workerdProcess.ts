@@ -1,12 +1,12 @@
 /**
- * One workerd process: spawned with an empty environment, its output written to the deployment's log file,
+ * One workerd process: spawned with an empty environment, its output written (secrets replaced) to the deployment's log file,
  * its memory bounded, and considered ready once its socket accepts connections and the app compiled.
  */
 import { type ChildProcess, execFile, type SpawnOptions, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
-import { RuntimeError } from "@w7s/core";
+import { makeRedactor, RuntimeError } from "@w7s/core";
 
 export interface WorkerdProcessOptions {
   readonly binary: string;
@@ -127,8 +127,10 @@ export const startWorkerdProcess = async (options: WorkerdProcessOptions): Promi
   if (child.pid !== undefined) writeFileSync(pidFile, `${child.pid} ${process.pid}`);
 
   let recentErrors = "";
-  const out = lineWriter((line) => log.write(line), "stdout");
-  const err = lineWriter((line) => log.write(line), "stderr");
+  // The app's output may repeat its secrets; the log file never keeps them.
+  const redactLine = makeRedactor(options.secrets);
+  const out = lineWriter((line) => log.write(redactLine(line)), "stdout");
+  const err = lineWriter((line) => log.write(redactLine(line)), "stderr");
   child.stdout?.setEncoding("utf8").on("data", out.push);
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     recentErrors = (recentErrors + chunk).slice(-8192);

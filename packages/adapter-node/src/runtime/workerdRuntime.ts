@@ -6,10 +6,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type BackendBundle, BackendRuntime, RuntimeError } from "@w7s/core";
+import {
+  type AppRef,
+  type BackendBundle,
+  BackendRuntime,
+  type PublishedBackend,
+  RuntimeError,
+} from "@w7s/core";
 import { Context, Effect, Layer, Result } from "effect";
 import { makeDbGateway } from "../bindings/db/dbGateway.js";
 import { makeFsGateway } from "../bindings/fs/fsGateway.js";
@@ -18,6 +24,8 @@ import { makeGrantSigner } from "../bindings/grants.js";
 import { type BindingsHost, startBindingsHost } from "../bindings/host.js";
 import { makeKvGateway } from "../bindings/kv/kvGateway.js";
 import { objectsDirectory } from "../bindings/layout.js";
+import { makeLogGrants } from "../logs/logGrants.js";
+import { type LogIngest, startLogIngest } from "../logs/logIngest.js";
 import { BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
 import { forward, forwardIncoming } from "./forward.js";
 import { type HyperdriveBindings, hyperdriveTarget, unknownHyperdriveMessage } from "./hyperdrive.js";
@@ -49,7 +57,22 @@ export interface BackendRuntimeOptions {
   readonly databaseTimeLimitMs?: number;
   /** At most this many SQL processes run database calls (default 4). */
   readonly databaseProcesses?: number;
+  /** Where captured tail events go (G.2); unset, backends run without a tail worker and nothing is captured. */
+  readonly logs?: LogSink;
 }
+
+/** The tail events one workerd process sent, with what the runtime knows about the deployment that sent them. */
+export interface TailBatch {
+  readonly deploymentId: string;
+  readonly app: AppRef;
+  readonly scriptName: string;
+  /** The bundle's `secret_text` values, never to be kept. */
+  readonly secrets: ReadonlyArray<string>;
+  readonly traces: ReadonlyArray<unknown>;
+}
+
+/** Receives captured batches; a rejected promise tells the tail worker the batch was not taken. */
+export type LogSink = (batch: TailBatch) => Promise<void>;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MEMORY_LIMIT_MB = 256;
@@ -163,6 +186,33 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     return host;
   };
 
+  // Started with the first backend when log capture is on; shared by every backend of this server.
+  const logSink = options.logs;
+  const logGrants = logSink === undefined ? undefined : makeLogGrants(options.dataDir);
+  let ingest: Promise<LogIngest> | undefined;
+  const logIngest = (): Promise<LogIngest> => {
+    ingest ??= startLogIngest({
+      socketPath: nextSocketPath(),
+      grants: logGrants!,
+      receive: async (deploymentId, traces) => {
+        const deployment = deployments.get(deploymentId) ?? restore(deploymentId);
+        if (deployment === undefined) return;
+        const { bundle } = deployment;
+        await logSink!({
+          deploymentId,
+          app: bundle.app,
+          scriptName: bundle.scriptName,
+          secrets: secretsOf(bundle),
+          traces,
+        });
+      },
+    }).catch((error: unknown) => {
+      ingest = undefined;
+      throw error;
+    });
+    return ingest;
+  };
+
   const fileNameOf = (deploymentId: string) => deploymentId.replace(/[^A-Za-z0-9-]/g, "_");
   const directoryOf = (deploymentId: string) => join(runtimeRoot, fileNameOf(deploymentId));
 
@@ -195,6 +245,10 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       (binding) => binding.type === "kv_namespace" || binding.type === "r2_bucket" || binding.type === "d1",
     );
     const bindingsSocket = usesStorage ? (await bindingsHost()).socketPath : "";
+    const logs =
+      logGrants === undefined
+        ? undefined
+        : { socketPath: (await logIngest()).socketPath, grant: logGrants.issue(bundle.deploymentId) };
     const grantOf = (binding: { type: string; name: string }, resourceId: string, kind: "kv" | "fs" | "db") =>
       grants.issue({ kind, resourceId, binding: binding.name, app: bundle.app });
     const { config, files } = workerdConfig({
@@ -203,6 +257,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       compatibilityDate: clampCompatibilityDate(bundle.compatibilityDate, binary.newestCompatibilityDate),
       memoryLimitMb,
       platformServiceUrl,
+      logs,
       storage: {
         bindingsSocket,
         grant: (binding) =>
@@ -479,11 +534,38 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       catch: asRuntimeError("BackendRuntime.retire"),
     });
 
+  /** Every bundle kept in the data directory (this server's and others'), for retention cleanup. */
+  const listPublished = () =>
+    Effect.tryPromise({
+      try: async () => {
+        const names = await readdir(runtimeRoot).catch(() => [] as string[]);
+        const published: PublishedBackend[] = [];
+        for (const name of names) {
+          try {
+            const stored = JSON.parse(
+              await readFile(join(runtimeRoot, name, BUNDLE_FILE), "utf8"),
+            ) as StoredBundle;
+            if (typeof stored.bundle?.deploymentId !== "string" || !Number.isFinite(stored.publishedAt))
+              continue;
+            published.push({
+              deploymentId: stored.bundle.deploymentId,
+              publishedAt: new Date(stored.publishedAt).toISOString(),
+            });
+          } catch {
+            // A folder without a finished bundle: a publish in progress or one that failed; not ours to judge.
+          }
+        }
+        return published;
+      },
+      catch: asRuntimeError("BackendRuntime.listPublished"),
+    });
+
   /** Stops every backend process this runtime started. */
   const shutdown = () =>
     Effect.promise(async () => {
       await Promise.all([...deployments.values()].map(stopProcess));
       if (host !== undefined) await (await host.catch(() => undefined))?.close();
+      if (ingest !== undefined) await (await ingest.catch(() => undefined))?.close();
       liveRuntimeInstances.delete(instanceId);
       if (sockets !== undefined) await rm(sockets, { recursive: true, force: true });
     });
@@ -497,7 +579,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     );
 
   return {
-    service: { publish, dispatch, retire } satisfies BackendRuntime["Service"],
+    service: { publish, dispatch, listPublished, retire } satisfies BackendRuntime["Service"],
     streams: { dispatch: dispatchIncoming } satisfies BackendStreams["Service"],
     shutdown,
     processIds,

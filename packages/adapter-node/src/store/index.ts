@@ -1,5 +1,10 @@
 export { CachedDeployments } from "./cachedDeployments.js";
 export {
+  type ControlPlaneDatabase,
+  type ControlPlaneOptions,
+  openControlPlaneDatabase,
+} from "./controlPlaneDatabase.js";
+export {
   type DeploymentStoreOptions,
   deploymentStoreLayer,
   embeddedDeploymentStoreLayer,

@@ -251,6 +251,22 @@ const makeStore = (client: postgres.Sql): UsageStore["Service"] => {
         durably(q.delete(suspensions).where(and(appIs(app), eq(suspensions.suspended_by, suspendedBy)))),
       ),
 
+    deleteExpiredSuspensions: (now) =>
+      attempt("UsageStore.deleteExpiredSuspensions", () =>
+        run<{ state: string }>(
+          client,
+          q
+            .delete(suspensions)
+            .where(
+              and(
+                eq(suspensions.suspended_by, "limit"),
+                sql`(${suspensions.state}::jsonb ->> 'resumeAfter') <= ${now}`,
+              ),
+            )
+            .returning({ state: suspensions.state }),
+        ),
+      ).pipe(Effect.map((gone) => gone.length)),
+
     deleteRollupsBefore: (date) =>
       attempt("UsageStore.deleteRollupsBefore", () =>
         run<RollupColumns>(

@@ -201,6 +201,23 @@ const makeStore = (db: EmbeddedDatabase): UsageStore["Service"] => {
         db.run(q.delete(suspensions).where(and(appIs(app), eq(suspensions.suspended_by, suspendedBy)))),
       ),
 
+    deleteExpiredSuspensions: (now) =>
+      attempt(
+        "UsageStore.deleteExpiredSuspensions",
+        () =>
+          db.all<{ state: string }>(
+            q
+              .delete(suspensions)
+              .where(
+                and(
+                  eq(suspensions.suspended_by, "limit"),
+                  sql`json_extract(${suspensions.state}, '$.resumeAfter') <= ${now}`,
+                ),
+              )
+              .returning({ state: suspensions.state }),
+          ).length,
+      ),
+
     deleteRollupsBefore: (date) =>
       attempt("UsageStore.deleteRollupsBefore", () => {
         const gone = db.all<RollupColumns>(

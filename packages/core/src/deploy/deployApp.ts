@@ -14,6 +14,7 @@ import {
 } from "@w7s/env-naming";
 import { type Manifest, parseManifest, shapeCapViolations } from "@w7s/manifest";
 import { Effect, Result } from "effect";
+import { analyticsAppFields, recordAnalytics } from "../analytics/recordAnalytics.js";
 import {
   errorResponse,
   errorResponseFromUnknown,
@@ -778,6 +779,17 @@ const deploy = (request: Request, config: PlatformConfig) =>
     const fileCount = record.targets.static?.fileCount ?? 0;
     if (fileCount > 0)
       yield* recordUsage({ metric: "static.r2_class_a", app, units: fileCount, outcome: "success" });
+    const finishedAt = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
+    yield* recordAnalytics({
+      event: "deploy",
+      ...analyticsAppFields(app),
+      outcome: "success",
+      source: record.targets.worker === undefined ? "static" : "backend",
+      method: "POST",
+      count: 1,
+      status: 200,
+      durationMs: Math.max(0, finishedAt - Date.parse(deployedAt)),
+    });
 
     const deploymentWarnings = [
       ...layout.deploymentWarnings,

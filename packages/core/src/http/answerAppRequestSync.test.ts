@@ -202,3 +202,49 @@ describe("D.2 / D.3 / D.4 answerAppRequestSync answers as handleAppRequest does"
     expect(ask("/app/settings")?._tag).toBe("Backend");
   });
 });
+
+describe("D.2 step 6.3 and D.8 from memory: suspensions and accounting as the HTTP app does them", () => {
+  const sync = (path: string, lookups: SyncAppLookups, headers: Record<string, string> = {}) =>
+    answerAppRequestSync(
+      {
+        method: "GET",
+        url: `http://acme.w7s.test${path}`,
+        host: "acme.w7s.test",
+        headers: new Headers(headers),
+      },
+      config,
+      lookups,
+    );
+  const suspended = {
+    reason: "Paused by the operator.",
+    metrics: [],
+  };
+
+  it("answers a suspended app's 429 from the cached state, and leaves an unknown state to the HTTP app", () => {
+    const blocked = sync("/site/", { ...syncLookups, suspension: () => suspended });
+    expect(blocked?._tag).toBe("Answer");
+    if (blocked?._tag !== "Answer") return;
+    expect(blocked.answer.status).toBe(429);
+    expect(blocked.accounted).toBeUndefined();
+    expect(sync("/site/", { ...syncLookups, suspension: () => NotCached })).toBeUndefined();
+    expect(sync("/site/", { ...syncLookups, suspension: () => undefined })?._tag).toBe("Answer");
+  });
+
+  it("names the served app and D.8 source of every accounted answer", () => {
+    const file = sync("/site/", syncLookups);
+    expect(file?._tag === "Answer" && file.accounted).toEqual({
+      served: { environment: "production", orgSlug: "acme", repoSlug: "site", mount: "repo-prefix" },
+      source: "static_exact",
+    });
+    const redirect = sync("/site", syncLookups);
+    expect(redirect?._tag === "Answer" && redirect.accounted?.source).toBe("static_redirect");
+    const backend = sync("/app/api", syncLookups);
+    expect(backend?._tag).toBe("Backend");
+    if (backend?._tag !== "Backend") return;
+    expect(backend.sourceOf(200, null)).toBe("worker");
+    expect(backend.sourceOf(302, "https://elsewhere.example/")).toBe("worker");
+    expect(backend.sourceOf(404, null)).toBe("static_fallback");
+    const missing = sync("/nowhere", syncLookups, { "sec-fetch-mode": "navigate" });
+    expect(missing?._tag === "Answer" && missing.showcase).toBe(true);
+  });
+});

@@ -16,7 +16,10 @@ import {
   type CustomDomainRoute,
   NotCached,
   type RouteRequest,
+  type RuntimeSource,
+  type ServedApp,
   type StaticFileDecision,
+  type SuspensionView,
   type SyncRouteLookups,
 } from "../routing/routeModel.js";
 import { selectCustomDomainRoute } from "../routing/routePaths.js";
@@ -37,12 +40,24 @@ export interface SyncAppLookups {
   readonly object: (key: string, range: ByteRange | undefined) => Cached<Uint8Array | undefined>;
   /** Every custom-domain route of a host (`DeploymentStore.domainRoutes`). */
   readonly domainRoutes: (hostname: string) => Cached<readonly CustomDomainRoute[]>;
+  /** The app's active suspension (D.2 step 6.3; a `RuntimeAccountant`'s `peekSuspension`); none without it. */
+  readonly suspension?: (app: AppRef) => Cached<SuspensionView | undefined>;
+}
+
+/** Who answered and how, for `RequestAccounting.account` (D.8). */
+export interface SyncAccounted {
+  readonly served: ServedApp;
+  readonly source: RuntimeSource;
 }
 
 /** A finished answer: `x-w7s-environment` set, no body for HEAD. */
 export interface SyncAnswer {
   readonly _tag: "Answer";
   readonly answer: AppAnswer;
+  /** Set for the answers of D.2 steps 6.4-6.9, which the caller hands to accounting once written. */
+  readonly accounted?: SyncAccounted;
+  /** A D.6 showcase page (its `runtime_showcase` event). */
+  readonly showcase?: boolean;
 }
 
 /** Call the backend, then ask `after`. */
@@ -56,11 +71,11 @@ export interface SyncBackendCall {
    * applying `applyResponseRules` to its headers.
    */
   readonly after: (status: number, location: string | null | undefined) => AppAnswer | undefined;
+  /** Which D.8 source the answer has once the backend answered `status` (with `location`). */
+  readonly sourceOf: (status: number, location: string | null | undefined) => RuntimeSource;
 }
 
 export type SyncAppAnswer = SyncAnswer | SyncBackendCall;
-
-const noLookup = () => undefined;
 
 /**
  * The answer to a request on a runtime host from memory, or `undefined` when the HTTP app must answer it:
@@ -84,13 +99,16 @@ export const answerAppRequestSync = (
       if (manifest === NotCached) return NotCached;
       return routableDeployment(current.record, manifest);
     },
-    // As in handleAppRequest: custom domains from the store, no suspensions yet. When handleAppRequest reads
-    // them (or accounts answers, D.8), this must do the same, or the fast path would serve what the app refuses.
+    // As in handleAppRequest: custom domains from the store; suspensions from the same cache the HTTP app
+    // reads (a caller without one gets none), and `accounted` answers handed to the same accounting (D.8).
     customDomain: (host, pathname) => {
       const routes = lookups.domainRoutes(host);
       return routes === NotCached ? NotCached : selectCustomDomainRoute(routes, pathname);
     },
-    suspension: noLookup,
+    suspension: (key) =>
+      lookups.suspension === undefined
+        ? undefined
+        : lookups.suspension({ environment: key.environment, orgSlug: key.owner, repoSlug: key.repo }),
     nowMs: () => Date.now(),
   };
   const decision = decideRouteSync(request, { baseDomain: config.baseDomain }, routeLookups);
@@ -105,14 +123,17 @@ export const answerAppRequestSync = (
     if (bytes === NotCached) return NotCached;
     return finalizeAnswer(staticFileAnswer(file, bytes ?? "missing"), request.method, file.served);
   };
-  const answer = (answer: AppAnswer): SyncAnswer => ({ _tag: "Answer", answer });
+  const answer = (answer: AppAnswer, accounted?: SyncAccounted): SyncAnswer =>
+    accounted === undefined ? { _tag: "Answer", answer } : { _tag: "Answer", answer, accounted };
 
   switch (decision._tag) {
     case "Platform":
       return undefined;
     case "StaticFile": {
       const file = staticAnswer(decision);
-      return file === NotCached ? undefined : answer(file);
+      return file === NotCached
+        ? undefined
+        : answer(file, { served: decision.served, source: decision.source });
     }
     case "Backend": {
       const stored = found.get(appKeyOf(decision.served));
@@ -131,13 +152,21 @@ export const answerAppRequestSync = (
           if (next._tag === "BackendNotFound") return notFound;
           return next.source === "static_exact" ? exact : fallback;
         },
+        sourceOf: (status, location) => afterBackend(decision, status, location).source,
       };
     }
     case "RepoRootRedirect":
+      return answer(finalizeAnswer(decision.response, request.method, decision.served), {
+        served: decision.served,
+        source: decision.source,
+      });
     case "Suspended":
       return answer(finalizeAnswer(decision.response, request.method, decision.served));
     case "NotConnected":
-    case "DeployTarget":
       return answer(finalizeAnswer(decision.response, request.method, undefined));
+    case "DeployTarget": {
+      const page = answer(finalizeAnswer(decision.response, request.method, undefined));
+      return decision.page === "showcase" ? { ...page, showcase: true } : page;
+    }
   }
 };

@@ -11,7 +11,11 @@ import { errorResponse, errorResponseFromUnknown, type JsonResponse } from "../e
 import { NotFound } from "../errors/httpErrors.js";
 import { type PlatformServiceServices, platformServiceRoutes } from "../platform/routes.js";
 import type { PlatformConfig } from "../platformConfig.js";
+import type { AnalyticsSink } from "../ports/AnalyticsSink.js";
+import type { LogStore } from "../ports/LogStore.js";
+import type { RequestAccounting } from "../usage/runtimeAccounting.js";
 import { agentDiscoveryResponse } from "./agentApi.js";
+import { analyticsApi } from "./analyticsApi.js";
 import {
   finalizeResponse,
   handleAppRequest,
@@ -20,12 +24,14 @@ import {
 } from "./handleAppRequest.js";
 import { healthBody } from "./health.js";
 import { landingPage } from "./landingPage.js";
+import { logsApi } from "./logsApi.js";
 import { markAppAnswer, platformGuards } from "./platformGuards.js";
 import { repoApiRoutes } from "./readOnlyRoutes.js";
 import { tlsAsk } from "./tlsAsk.js";
+import { limitsApi, usageApi } from "./usageApi.js";
 
 /** Every service the HTTP app needs from an adapter. */
-export type PlatformServices = DeployServices | PlatformServiceServices;
+export type PlatformServices = DeployServices | PlatformServiceServices | LogStore | AnalyticsSink;
 
 /** Runs an effect with the adapter's services; a `ManagedRuntime`'s `runPromise` fits. */
 export type EffectRunner = <A>(effect: Effect.Effect<A, never, PlatformServices>) => Promise<A>;
@@ -40,6 +46,8 @@ export interface HttpAppOptions {
    * `c.env`); the bearer-failure slow-down counts per client address and is off where this is absent.
    */
   readonly peerAddress?: (request: Request, env: unknown) => string | undefined;
+  /** Suspensions and runtime accounting (D.2 step 6.3, D.8); without it apps are never suspended or counted. */
+  readonly accounting?: RequestAccounting;
 }
 
 const toResponse = (answer: JsonResponse): Response =>
@@ -51,10 +59,11 @@ export const makeHttpApp = ({
   run,
   manifests = makeManifestCache(),
   peerAddress,
+  accounting,
 }: HttpAppOptions): Hono => {
   const app = new Hono();
   // One call, so that the custom-domain interception and the catch-all route requests the same way.
-  const routeApp = (request: Request) => run(handleAppRequest(request, config, manifests));
+  const routeApp = (request: Request) => run(handleAppRequest(request, config, manifests, accounting));
   app.use("*", platformGuards({ config, routeApp, peerAddress }));
 
   app.post("/api/v1/deploy", (c) => run(deployApp(c.req.raw, config)));
@@ -64,6 +73,10 @@ export const makeHttpApp = ({
   platformServiceRoutes(app, { config, run });
   app.get("/api/v1/tls/ask", (c) => run(tlsAsk(c.req.raw, config)));
   repoApiRoutes(app, { config, run });
+  app.get("/api/v1/usage/*", (c) => run(usageApi(c.req.raw)));
+  app.get("/api/v1/limits/*", (c) => run(limitsApi(c.req.raw)));
+  app.get("/api/v1/logs/*", (c) => run(logsApi(c.req.raw)));
+  app.get("/api/v1/analytics/*", (c) => run(analyticsApi(c.req.raw)));
 
   app.all("*", async (c) => {
     const request = c.req.raw;

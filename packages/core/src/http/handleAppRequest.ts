@@ -16,10 +16,12 @@ import type {
   BackendDecision,
   RoutedResponse,
   RouteLookups,
+  RuntimeSource,
   ServedApp,
   StaticFileDecision,
 } from "../routing/routeModel.js";
 import { selectCustomDomainRoute } from "../routing/routePaths.js";
+import type { AccountedResponse, RequestAccounting } from "../usage/runtimeAccounting.js";
 import {
   type AppAnswer,
   applyResponseRules,
@@ -85,14 +87,17 @@ export const finalizeResponse = (
 
 /**
  * Answers a request on a runtime host, or `undefined` when the platform's own routes should answer it
- * (apex, `/api/v1`, health, hosts outside the base domain).
+ * (apex, `/api/v1`, health, hosts outside the base domain). With `accounting`, suspended apps answer 429
+ * (D.2 step 6.3) and every answer of steps 6.4-6.9 is handed to it once produced (D.8).
  */
 export const handleAppRequest = (
   request: Request,
   config: PlatformConfig,
   manifests: ManifestCache = makeManifestCache(),
+  accounting?: RequestAccounting,
 ): Effect.Effect<Response | undefined, never, AppRequestServices> =>
   Effect.gen(function* () {
+    const started = performance.now();
     const store = yield* DeploymentStore;
     const assets = yield* AssetStore;
     const runtime = yield* BackendRuntime;
@@ -121,14 +126,17 @@ export const handleAppRequest = (
             staticTarget === undefined ? undefined : yield* loadManifest(staticTarget.manifestKey);
           return routableDeployment(record, manifest);
         }).pipe(Effect.orDie),
-      // answerAppRequestSync mirrors these (and everything this handler does after answering, such as
-      // accounting): when one starts reading storage, give SyncAppLookups the same lookup.
+      // answerAppRequestSync mirrors these two (and everything this handler does after answering, such as
+      // accounting): when one changes how it reads storage, give SyncAppLookups the same lookup.
       customDomain: (host, pathname) =>
         store.domainRoutes(host).pipe(
           Effect.map((routes) => selectCustomDomainRoute(routes, pathname)),
           Effect.orDie,
         ),
-      suspension: () => Effect.succeed(undefined),
+      suspension: (key: AppKey) =>
+        accounting === undefined
+          ? Effect.succeed(undefined)
+          : accounting.suspension({ environment: key.environment, orgSlug: key.owner, repoSlug: key.repo }),
     };
 
     const serveStatic = (decision: StaticFileDecision) =>
@@ -148,9 +156,10 @@ export const handleAppRequest = (
 
     const callBackend = (decision: BackendDecision) =>
       Effect.gen(function* () {
+        const answer = (response: Response, source: RuntimeSource) => ({ response, source });
         const stored = found.get(appKeyOf(decision.served));
         if (stored === undefined) {
-          return answerToResponse(textAnswer(502, appRequestMessages.dispatchFailed));
+          return answer(answerToResponse(textAnswer(502, appRequestMessages.dispatchFailed)), "worker");
         }
         const hasBody = request.method !== "GET" && request.method !== "HEAD";
         const backendRequest = new Request(decision.dispatch.url, {
@@ -160,17 +169,37 @@ export const handleAppRequest = (
           ...(hasBody ? { body: request.body, duplex: "half" } : {}),
         } as RequestInit);
         const response = yield* Effect.result(runtime.dispatch(stored.deploymentId, backendRequest));
-        if (response._tag === "Failure") return answerToResponse(runtimeFailureAnswer(response.failure));
+        if (response._tag === "Failure")
+          return answer(answerToResponse(runtimeFailureAnswer(response.failure)), "worker");
         const next = afterBackend(
           decision,
           response.success.status,
           response.success.headers.get("location"),
         );
-        if (next._tag === "UseBackendResponse") return response.success;
+        if (next._tag === "UseBackendResponse") return answer(response.success, next.source);
         void response.success.body?.cancel().catch(() => undefined);
-        if (next._tag === "StaticFile") return yield* serveStatic(next);
-        return answerToResponse(next.response);
+        if (next._tag === "StaticFile") return answer(yield* serveStatic(next), next.source);
+        return answer(answerToResponse(next.response), next.source);
       });
+
+    // answerAppRequestSync's callers (the server's fast path) hand the same facts to `accounting.account`.
+    const accounted = (response: Response, served: ServedApp, source: RuntimeSource): Response => {
+      if (accounting === undefined) return response;
+      const url = new URL(request.url);
+      const fact: AccountedResponse = {
+        served,
+        source,
+        status: response.status,
+        staticCache: response.headers.get("x-w7s-static-cache"),
+        method: request.method,
+        host: request.headers.get("host") ?? url.host,
+        path: url.pathname,
+        userAgent: request.headers.get("user-agent") ?? "",
+        durationMs: performance.now() - started,
+      };
+      accounting.account(fact);
+      return response;
+    };
 
     const decision = yield* decideRoute(
       {
@@ -185,15 +214,40 @@ export const handleAppRequest = (
     switch (decision._tag) {
       case "Platform":
         return undefined;
-      case "StaticFile":
-        return finalizeResponse(request, yield* serveStatic(decision), config, decision.served);
-      case "Backend":
-        return finalizeResponse(request, yield* callBackend(decision), config, decision.served);
-      case "RepoRootRedirect":
+      case "StaticFile": {
+        const response = finalizeResponse(request, yield* serveStatic(decision), config, decision.served);
+        return accounted(response, decision.served, decision.source);
+      }
+      case "Backend": {
+        const { response, source } = yield* callBackend(decision);
+        return accounted(
+          finalizeResponse(request, response, config, decision.served),
+          decision.served,
+          source,
+        );
+      }
+      case "RepoRootRedirect": {
+        const response = finalizeResponse(
+          request,
+          answerToResponse(decision.response),
+          config,
+          decision.served,
+        );
+        return accounted(response, decision.served, decision.source);
+      }
       case "Suspended":
         return finalizeResponse(request, answerToResponse(decision.response), config, decision.served);
-      case "NotConnected":
       case "DeployTarget":
+        if (decision.page === "showcase")
+          accounting?.showcase?.({
+            host: request.headers.get("host") ?? new URL(request.url).host,
+            path: new URL(request.url).pathname,
+            method: request.method,
+            userAgent: request.headers.get("user-agent") ?? "",
+            status: decision.response.status,
+          });
+        return finalizeResponse(request, answerToResponse(decision.response), config);
+      case "NotConnected":
         return finalizeResponse(request, answerToResponse(decision.response), config);
     }
   });

@@ -11,5 +11,7 @@ export class AnalyticsSink extends Context.Service<
     readonly write: (event: AnalyticsEvent) => Effect.Effect<void, StoreError>;
     /** Summary, time series and recent events; `None` when analytics is not configured. */
     readonly query: (query: AnalyticsQuery) => Effect.Effect<Option.Option<AnalyticsReport>, StoreError>;
+    /** Deletes events older than `before` (ISO), for retention; returns how many went. */
+    readonly purgeBefore: (before: string) => Effect.Effect<number, StoreError>;
   }
 >()("@w7s/core/AnalyticsSink") {}

@@ -52,6 +52,12 @@ export const BackendBundle = Schema.Struct({
 });
 export type BackendBundle = typeof BackendBundle.Type;
 
+/** A backend the runtime holds. */
+export interface PublishedBackend {
+  readonly deploymentId: string;
+  readonly publishedAt: string;
+}
+
 /** Runs app backends isolated from each other and from the platform. */
 export class BackendRuntime extends Context.Service<
   BackendRuntime,
@@ -62,6 +68,8 @@ export class BackendRuntime extends Context.Service<
     ) => Effect.Effect<{ readonly startupTimeMs: number | null }, RuntimeError>;
     /** Sends one request to a published backend and returns its response unchanged. */
     readonly dispatch: (deploymentId: string, request: Request) => Effect.Effect<Response, RuntimeError>;
+    /** Every backend published and not retired, with when it was published (ISO), for retention cleanup. */
+    readonly listPublished: () => Effect.Effect<ReadonlyArray<PublishedBackend>, RuntimeError>;
     /** Stops and removes a backend no deployment uses any more; unknown ids are ignored. */
     readonly retire: (deploymentId: string) => Effect.Effect<void, RuntimeError>;
   }

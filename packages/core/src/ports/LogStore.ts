@@ -13,6 +13,7 @@ export interface LogQuery {
   readonly limit: number;
   readonly kind?: LogKind;
   readonly level?: LogLevel;
+  /** A cursor from an earlier page of the same listing; one this store did not issue fails with `NotFound`. */
   readonly cursor?: string;
 }
 
@@ -27,5 +28,7 @@ export class LogStore extends Context.Service<
     ) => Effect.Effect<void, StoreError>;
     /** Records of one app between `from` and `to`, newest first, filtered, at most `limit`. */
     readonly query: (query: LogQuery) => Effect.Effect<Page<LogRecord>, StoreError>;
+    /** Deletes records whose retention has passed; returns how many went. */
+    readonly purgeExpired: () => Effect.Effect<number, StoreError>;
   }
 >()("@w7s/core/LogStore") {}

@@ -51,6 +51,8 @@ export class UsageStore extends Context.Service<
       app: AppRef,
       suspendedBy: SuspensionState["suspendedBy"],
     ) => Effect.Effect<void, StoreError>;
+    /** Deletes limit suspensions whose `resumeAfter` is at or before `now` (ISO); returns how many went. */
+    readonly deleteExpiredSuspensions: (now: string) => Effect.Effect<number, StoreError>;
     /** Deletes rollups dated before `date` (YYYY-MM-DD); returns how many went. */
     readonly deleteRollupsBefore: (date: string) => Effect.Effect<number, StoreError>;
   }

@@ -57,7 +57,7 @@ const targetOf = (app: AppRef) => ({
 });
 
 /** The override records of one policy family for `app`, by scope. */
-const familyRecords = (family: PolicyFamily, app: AppRef) =>
+export const familyRecords = (family: PolicyFamily, app: AppRef) =>
   Effect.gen(function* () {
     const store = yield* UsagePolicyStore;
     const records: Record<string, unknown> = {};
@@ -81,8 +81,8 @@ export const usagePolicies = (app: AppRef) =>
 const rollupUnits = (rollup: Option.Option<UsageRollup>, metric: string): number =>
   Option.isNone(rollup) ? 0 : unitsUsed(rollup.value as never, metric);
 
-/** Units of `metric` used today at each scope. */
-const usedToday = (app: AppRef, metric: string, date: string) =>
+/** Units of `metric` used on `date` at each scope. */
+export const usedToday = (app: AppRef, metric: string, date: string) =>
   Effect.gen(function* () {
     const store = yield* UsageStore;
     const read = (key: Parameters<UsageStore["Service"]["rollup"]>[0]) =>

@@ -19,6 +19,8 @@ export type AnalyticsEventName = typeof AnalyticsEventName.Type;
 /** One event; `outcome` is `success` for status 200-399, else `error`. Host fields only for `runtime_request`. */
 export const AnalyticsEvent = Schema.Struct({
   event: AnalyticsEventName,
+  /** ISO time the event happened; the sink stamps events that arrive without one. */
+  timestamp: Schema.optionalKey(Schema.String),
   repository: Schema.optionalKey(Schema.String),
   environment: Schema.optionalKey(Schema.String),
   orgSlug: Schema.optionalKey(Schema.String),
@@ -48,8 +50,9 @@ export const AnalyticsQuery = Schema.Struct({
 });
 export type AnalyticsQuery = typeof AnalyticsQuery.Type;
 
-/** Summary, time series and recent events for one query. */
+/** Summary, time series and recent events for one query; `dataset` names where the events are kept. */
 export const AnalyticsReport = Schema.Struct({
+  dataset: Schema.String,
   summary: Schema.Array(
     Schema.Struct({
       event: Schema.String,
