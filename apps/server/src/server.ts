@@ -25,6 +25,7 @@ import {
 } from "@w7s/adapter-node";
 import {
   AnalyticsSink,
+  activateLiveBackends,
   type CleanupReport,
   defaultPlatformConfig,
   defaultSecuritySettings,
@@ -262,6 +263,10 @@ export const startServer = async (
       ...(options.schedulerPollMs === undefined ? {} : { schedulerPollMs: options.schedulerPollMs }),
     },
   });
+  // Apps with stateful objects get their live backend started, so alarms set before a restart fire.
+  void run(activateLiveBackends()).catch((error: unknown) =>
+    console.error(`w7s: could not start the live stateful backends: ${String(error)}`),
+  );
   if (options.fastPath !== false) {
     fastPath = makeFastPath({
       config,

@@ -26,6 +26,7 @@ export {
 } from "./cron/cronMatches.js";
 // deploy
 export { ACTION_EXCLUDE_PATTERNS, isExcludedByAction } from "./deploy/actionArchive.js";
+export { activateBackend, activateLiveBackends } from "./deploy/activateBackends.js";
 export {
   type ApplicationIdentity,
   type ApplicationIdentityInput,

@@ -50,6 +50,7 @@ import type { StaticManifest, StaticManifestEntry } from "../ports/records/Stati
 import type { UsagePolicyStore } from "../ports/UsagePolicyStore.js";
 import type { UsageStore } from "../ports/UsageStore.js";
 import { enforceNotSuspended, enforceUsageLimit, recordUsage } from "../usage/usageLimits.js";
+import { activateBackend } from "./activateBackends.js";
 import { resolveApplicationIdentity } from "./applicationIdentity.js";
 import { defaultArchiveLimits, makeArchiveBudget } from "./archiveBudget.js";
 import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
@@ -774,6 +775,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
       Effect.onError(() => discardPublished(published)),
     );
 
+    if (record.targets.worker !== undefined) yield* activateBackend(deploymentId);
     // B.13 side effects: the deploy and its static writes are counted.
     yield* recordUsage({ metric: "deploy", app, outcome: "success" });
     const fileCount = record.targets.static?.fileCount ?? 0;
