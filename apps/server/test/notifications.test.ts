@@ -1,9 +1,11 @@
 /**
  * Issue 11 against the real server (SQLite, workerd) and the Telegram Bot API stand-in: the bot's `/start`
- * reply, a linked deploy's one success message, an exceeded limit's one suspension message, and Telegram
+ * reply, a linked deploy's one success message, an exceeded limit's one suspension message, Telegram
  * outages (500, no answer at all, a closed port) that neither slow nor fail a deploy, with the message
- * delivered once Telegram is back. The bot token must never show up in an answer or a log line.
+ * delivered once Telegram is back, and two servers on one Postgres sharing links and sending each message
+ * once. The bot token must never show up in an answer or a log line.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,11 +14,13 @@ import {
   type ConformanceTarget,
   deployRequest,
   request,
+  requirePostgres,
   startTelegramStandIn,
   type TelegramStandIn,
 } from "@w7s/conformance";
 import { startReplyText, UsagePolicyStore } from "@w7s/core";
 import { Effect } from "effect";
+import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SETTINGS, type ServerSettings } from "../src/config.js";
 import { type RunningServer, startServer } from "../src/server.js";
@@ -279,4 +283,62 @@ describe("a Telegram outage", () => {
     await waitFor(() => (messagesTo(telegram, "4444").length > 0 ? true : undefined));
     expect(messagesTo(telegram, "4444")[0]!.text).toContain("Repository: acme/closed");
   }, 30_000);
+});
+
+describe("two servers on one Postgres", () => {
+  const adminUrl = process.env["W7S_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const database = `w7s_notify_${randomBytes(5).toString("hex")}`;
+  const admin = () => postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 3 });
+  let telegram: TelegramStandIn;
+  let servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    await requirePostgres();
+    const sql = admin();
+    await sql.unsafe(`create database ${database}`);
+    await sql.end({ timeout: 1 });
+    telegram = await startTelegramStandIn({ bots: [BOT] });
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    const settings = {
+      ...settingsFor(mkdtempSync(join(tmpdir(), "w7s-notify-pg-")), telegram),
+      databaseUrl: url.toString(),
+    };
+    // Both poll the outbox every 20 ms, so they race for every message.
+    for (let index = 0; index < 2; index += 1)
+      servers.push(await startServer(settings, { cleanupTimer: false, notificationPollMs: 20 }));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    servers = [];
+    await telegram.close();
+    const sql = admin();
+    await sql.unsafe(`drop database if exists ${database} with (force)`);
+    await sql.end({ timeout: 1 });
+  }, 60_000);
+
+  it("a chat linked through one server hears about deploys through the other, each message once", async () => {
+    const [first, second] = servers as [RunningServer, RunningServer];
+    const linked = await deployRequest(targetOf(first), {
+      token: TOKEN,
+      repository: "acme/shared",
+      files: { "dist/index.html": "<h1>one</h1>" },
+      headers: { "x-w7s-telegram-chat-id": "8080" },
+    });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+    const again = await deployRequest(targetOf(second), {
+      token: TOKEN,
+      repository: "acme/shared",
+      sha: "fedcba9876543210fedcba9876543210fedcba98",
+      files: { "dist/index.html": "<h1>two</h1>" },
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    await waitFor(() => (messagesTo(telegram, "8080").length >= 2 ? true : undefined));
+    await new Promise((done) => setTimeout(done, 500));
+    expect(messagesTo(telegram, "8080").map((message) => /Commit: (\w+)/.exec(message.text)?.[1])).toEqual([
+      "0123456789ab",
+      "fedcba987654",
+    ]);
+    expect(messagesTo(telegram, MANAGER)).toHaveLength(2);
+  }, 60_000);
 });
