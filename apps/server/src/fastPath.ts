@@ -115,13 +115,13 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
           account(request, served, "worker", failed.status, undefined, started);
           return;
         }
-        const incoming = result.success;
-        const status = incoming.statusCode ?? 502;
-        const location = rawHeaderValue(incoming.rawHeaders, "location");
+        const answer = result.success;
+        const status = answer.status;
+        const location = rawHeaderValue(answer.rawHeaders, "location");
         const instead = call.after(status, location);
         const source = call.sourceOf(status, location);
         if (instead !== undefined) {
-          incoming.resume();
+          answer.stream?.destroy();
           writeAnswer(response, instead);
           account(request, served, source, instead.status, instead.headers["x-w7s-static-cache"], started);
           return;
@@ -129,11 +129,11 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
         account(request, served, source, status, undefined, started);
         // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
         const answered = new Headers();
-        const raw = incoming.rawHeaders;
+        const raw = answer.rawHeaders;
         for (let index = 0; index + 1 < raw.length; index += 2) answered.append(raw[index]!, raw[index + 1]!);
         applyResponseRules(answered, config.baseDomain, served);
         const bodyless = method === "HEAD" || status === 204 || status === 304;
-        writeBackendResponse(response, incoming, answered, bodyless);
+        writeBackendResponse(response, answer, answered, bodyless);
       })
       .catch(() => {
         if (response.headersSent) response.destroy();

@@ -3,7 +3,8 @@
  * `Response`s (header names lowercase in name order, `set-cookie` last, its default content type, its
  * `Content-Length`), so a client cannot tell which request path answered.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { BackendAnswer } from "@w7s/adapter-node";
 import type { AppAnswer } from "@w7s/core";
 
 /** What `@hono/node-server` sends as `content-type` when a response with a body has none. */
@@ -78,43 +79,31 @@ export const writePrepared = (response: ServerResponse, answer: PreparedAnswer):
 export const writeAnswer = (response: ServerResponse, answer: AppAnswer): void =>
   writePrepared(response, prepareAnswer(answer));
 
-/** Bodies up to this size with a known length are read whole and written in one go, as the slow path does. */
-const WHOLE_BODY_BYTES = 64 * 1024;
-
 /**
- * A backend's response, its headers already through the response rules (`pairs`, in name order); `bodyless`
- * for HEAD, 204 and 304, whose bodies are never sent.
+ * A backend's answer, its headers already through the response rules (`pairs`, in name order); `bodyless`
+ * for HEAD, 204 and 304, whose bodies are never sent. A small body of known length arrived whole and is
+ * written in one go, as the slow path does; any other streams through, and stops if the client goes.
  */
 export const writeBackendResponse = (
   response: ServerResponse,
-  incoming: IncomingMessage,
+  answer: BackendAnswer,
   pairs: Iterable<readonly [string, string]>,
   bodyless: boolean,
 ): void => {
   const { headers } = outgoingHeaders(pairs, !bodyless);
-  const status = incoming.statusCode ?? 502;
-  if (bodyless) {
-    incoming.resume();
+  const { status, body, stream } = answer;
+  if (bodyless || stream === undefined) {
+    stream?.destroy();
     response.writeHead(status, headers);
-    response.end();
-    return;
-  }
-  const length = Number(incoming.headers["content-length"] ?? Number.NaN);
-  if (Number.isInteger(length) && length <= WHOLE_BODY_BYTES) {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      response.writeHead(status, headers);
-      response.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-    });
-    incoming.on("error", () => response.destroy());
+    if (bodyless || body === undefined || body.length === 0) response.end();
+    else response.end(body);
     return;
   }
   response.writeHead(status, headers);
   response.flushHeaders();
-  incoming.on("error", () => response.destroy());
+  stream.on("error", () => response.destroy());
   response.on("close", () => {
-    if (!incoming.complete) incoming.destroy();
+    if (!stream.readableEnded) stream.destroy();
   });
-  incoming.pipe(response);
+  stream.pipe(response);
 };

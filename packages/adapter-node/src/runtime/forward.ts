@@ -1,8 +1,7 @@
 /** HTTP to one backend process over its Unix socket, both bodies streamed. */
-import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { NodeBackendRequest } from "./backendStreams.js";
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 const BUFFERED_BODY_BYTES = 64 * 1024;
@@ -62,29 +61,4 @@ export const forward = (socketPath: string, request: Request, signal: AbortSigna
     const body = Readable.fromWeb(request.body as NodeReadableStream);
     body.on("error", (error) => outgoing.destroy(error));
     body.pipe(outgoing);
-  });
-
-/** Sends a bodyless request as given (the caller has set `host`); resolves with Node's response on its headers. */
-export const forwardIncoming = (
-  socketPath: string,
-  request: NodeBackendRequest,
-  signal: AbortSignal,
-): Promise<IncomingMessage> =>
-  new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      {
-        socketPath,
-        agent: keepAlive,
-        path: request.path,
-        method: request.method,
-        headers: request.headers,
-      },
-      resolve,
-    );
-    outgoing.on("error", reject);
-    // Listening is far cheaper per request than handing `signal` to `http.request`, which also watches the
-    // stream's end; the effect is the same: an abort destroys the request (and a response being read).
-    if (signal.aborted) outgoing.destroy(signal.reason as Error);
-    else signal.addEventListener("abort", () => outgoing.destroy(signal.reason as Error), { once: true });
-    outgoing.end();
   });

@@ -1,4 +1,5 @@
-export { BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
+export { type BackendAnswer, BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
+export { BackendProtocolError, type Http1Answer, makeHttp1Client, parseResponseHead } from "./http1Client.js";
 export { stopOrphanedBackends } from "./orphans.js";
 export { PLATFORM_NOT_CONFIGURED, SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
 export {

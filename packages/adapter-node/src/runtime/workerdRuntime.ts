@@ -27,7 +27,8 @@ import { objectsDirectory } from "../bindings/layout.js";
 import { makeLogGrants } from "../logs/logGrants.js";
 import { type LogIngest, startLogIngest } from "../logs/logIngest.js";
 import { BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
-import { forward, forwardIncoming } from "./forward.js";
+import { forward } from "./forward.js";
+import { makeHttp1Client } from "./http1Client.js";
 import { type HyperdriveBindings, hyperdriveTarget, unknownHyperdriveMessage } from "./hyperdrive.js";
 import { liveRuntimeInstances, stopOrphanedBackends } from "./orphans.js";
 import { clampCompatibilityDate, findWorkerd } from "./workerdBinary.js";
@@ -148,6 +149,8 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const runtimeRoot = join(options.dataDir, "runtime");
   const logRoot = join(options.dataDir, "logs");
   const deployments = new Map<string, Deployment>();
+  // The fast path's connections to backend sockets (`BackendStreams`).
+  const http1 = makeHttp1Client();
   const groups = new Map<string, ObjectGroup>();
   const grants = makeGrantSigner(options.dataDir);
   const hyperdrive = options.hyperdrive ?? {};
@@ -524,7 +527,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
 
   /** `dispatch` with Node's response as it arrives (BackendStreams). */
   const dispatchIncoming = (deploymentId: string, request: NodeBackendRequest) =>
-    dispatchWith(deploymentId, (socketPath, signal) => forwardIncoming(socketPath, request, signal)).then(
+    dispatchWith(deploymentId, (socketPath, signal) => http1.request(socketPath, request, signal)).then(
       Result.succeed,
       (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error)),
     );
@@ -595,6 +598,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const shutdown = () =>
     Effect.promise(async () => {
       await Promise.all([...deployments.values()].map(stopProcess));
+      http1.close();
       if (host !== undefined) await (await host.catch(() => undefined))?.close();
       if (ingest !== undefined) await (await ingest.catch(() => undefined))?.close();
       liveRuntimeInstances.delete(instanceId);
