@@ -279,6 +279,15 @@ export {
 } from "./platform/appLog.js";
 export { type Caller, callerMessages, resolveCaller } from "./platform/caller.js";
 export {
+  EVENTS_PREFIX,
+  eventDelivery,
+  eventMessages,
+  parseEventBody,
+  publishEvent,
+  reachableSubscriptions,
+  subscriptionMappings,
+} from "./platform/events.js";
+export {
   deliverQueueBatch,
   MAX_QUEUE_DELAY_SECONDS,
   parseQueueDelay,
@@ -373,6 +382,7 @@ export {
   BindingTokenEntry,
   BindingTokenKind,
   CustomDomainMapping,
+  EventSubscriptionMapping,
   QueueMapping,
   ScheduleMapping,
 } from "./ports/records/DeploymentIndexes.js";
@@ -383,6 +393,7 @@ export {
   StaticTarget,
   WorkerTarget,
 } from "./ports/records/DeploymentRecord.js";
+export { EventEnvelope, EventPublisher } from "./ports/records/EventEnvelope.js";
 export { LogKind, LogLevel, LogRecord } from "./ports/records/LogRecord.js";
 export { ManagedResource, ManagedResourceKind } from "./ports/records/ManagedResource.js";
 export type { Page, PageRequest } from "./ports/records/Page.js";
