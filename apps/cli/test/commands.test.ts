@@ -271,7 +271,10 @@ describe("w7s logs and w7s usage (read APIs through the stand-in)", () => {
     expect(readApi.requests.at(-1)?.query).toEqual({ date: "2026-05-26", environment: "staging" });
     const direct = capture(process.cwd(), { GITHUB_TOKEN: "t", GITHUB_REPOSITORY: "acme/site" });
     expect(await usageCommand(["--url", server.url], direct.io)).toBe(1);
-    expect(direct.errors.join("\n")).toMatch(/^W7S usage request failed \(HTTP 404\)/);
+    // The real server refuses a token the GitHub stand-in does not know, and the CLI shows its words.
+    expect(direct.errors.join("\n")).toMatch(
+      /^W7S usage request failed \(HTTP 401\): Bearer token is not authorized for this GitHub repository\./,
+    );
   });
 });
 

@@ -2,6 +2,7 @@
  * Server settings from flags, environment variables and an optional config file, in that order of
  * precedence over the defaults. Pure: the caller passes argv, env and the file's contents.
  */
+import { DEFAULT_MANAGER_EVENTS } from "@w7s/core";
 
 export interface ServerSettings {
   readonly port: number;
@@ -60,6 +61,16 @@ export interface ServerSettings {
   readonly metricsHost: string;
   /** Bearer token `/metrics` requires; unset, the listener answers anyone who can reach it. */
   readonly metricsToken: string | undefined;
+  /** The Telegram bot notifications are sent as (I.6); unset, nothing is linked, queued or sent. */
+  readonly telegramBotToken: string | undefined;
+  /** The `secret_token` given to Telegram's `setWebhook`; the bot's webhook refuses updates without it. */
+  readonly telegramWebhookSecret: string | undefined;
+  /** The Bot API root (a local Bot API server, or a stand-in in tests). */
+  readonly telegramApiUrl: string;
+  /** The operator's chats: they receive `telegramEvents` of every app. */
+  readonly telegramChatIds: readonly string[];
+  /** What the operator's chats receive (`all` for everything). */
+  readonly telegramEvents: readonly string[];
 }
 
 interface Setting {
@@ -309,6 +320,41 @@ export const SETTINGS: readonly Setting[] = [
     kind: "string",
     help: "bearer token /metrics requires (unset: none)",
   },
+  {
+    key: "telegramBotToken",
+    flag: "--telegram-bot-token",
+    env: "W7S_TELEGRAM_BOT_TOKEN",
+    kind: "string",
+    help: "Telegram bot that sends deploy and suspension notifications (unset: none are sent)",
+  },
+  {
+    key: "telegramWebhookSecret",
+    flag: "--telegram-webhook-secret",
+    env: "W7S_TELEGRAM_WEBHOOK_SECRET",
+    kind: "string",
+    help: "secret_token of the bot's setWebhook; /api/v1/telegram/webhook refuses updates without it",
+  },
+  {
+    key: "telegramApiUrl",
+    flag: "--telegram-api-url",
+    env: "W7S_TELEGRAM_API_URL",
+    kind: "string",
+    help: "Telegram Bot API root (https://api.telegram.org)",
+  },
+  {
+    key: "telegramChatIds",
+    flag: "--telegram-chat-id",
+    env: "W7S_TELEGRAM_CHAT_ID",
+    kind: "list",
+    help: "the operator's chats for manager notifications, comma separated (unset: none)",
+  },
+  {
+    key: "telegramEvents",
+    flag: "--telegram-events",
+    env: "W7S_TELEGRAM_EVENTS",
+    kind: "list",
+    help: "events the operator's chats receive, or all (deploy_success,deploy_warning,deploy_error,app_suspended,usage_collection_error)",
+  },
 ];
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -347,6 +393,11 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   metricsPort: undefined,
   metricsHost: "127.0.0.1",
   metricsToken: undefined,
+  telegramBotToken: undefined,
+  telegramWebhookSecret: undefined,
+  telegramApiUrl: "https://api.telegram.org",
+  telegramChatIds: [],
+  telegramEvents: [...DEFAULT_MANAGER_EVENTS],
 };
 
 /** A setting that could not be read, naming where it came from. */

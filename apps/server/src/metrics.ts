@@ -173,7 +173,11 @@ export const makeServerMetrics = (sources: {
   );
   const errors = registry.counter(
     "w7s_errors_total",
-    "Errors by kind: app_5xx, platform_5xx, backend_exception, log_batch_dropped, accounting_flush, cleanup.",
+    "Errors by kind: app_5xx, platform_5xx, backend_exception, log_batch_dropped, accounting_flush, cleanup, notification_delivery.",
+  );
+  const notificationMessages = registry.counter(
+    "w7s_notifications_total",
+    "Telegram notification delivery attempts by outcome (sent, retried, dropped).",
   );
   const logRecords = registry.counter(
     "w7s_log_records_total",
@@ -220,6 +224,11 @@ export const makeServerMetrics = (sources: {
       if (exceptions > 0) errors.inc({ kind: "backend_exception" }, exceptions);
     },
     suspended: () => suspensions.inc(),
+    notifications: (sent: number, retried: number, dropped: number) => {
+      if (sent > 0) notificationMessages.inc({ outcome: "sent" }, sent);
+      if (retried > 0) notificationMessages.inc({ outcome: "retried" }, retried);
+      if (dropped > 0) notificationMessages.inc({ outcome: "dropped" }, dropped);
+    },
     error: (kind: string) => errors.inc({ kind }),
     cleaned: (report: Readonly<Record<string, unknown>>) => {
       for (const [kind, value] of Object.entries(report))
@@ -234,7 +243,7 @@ export type ServerMetrics = ReturnType<typeof makeServerMetrics>;
 export const platformRoute = (pathname: string): string => {
   if (pathname === "/health" || pathname === "/api/v1/health") return "health";
   const match =
-    /^\/api\/v1\/(deploy|usage|limits|logs|analytics|status|rpc|queues|workflows|ai|agent)(?:\/|$)/.exec(
+    /^\/api\/v1\/(deploy|usage|limits|logs|analytics|status|rpc|queues|workflows|ai|agent|telegram)(?:\/|$)/.exec(
       pathname,
     );
   return match?.[1] ?? (pathname.startsWith("/api/v1") ? "api_other" : "other");

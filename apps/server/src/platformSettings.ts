@@ -1,5 +1,8 @@
-/** The platform config's AI part from the server settings (E.7), with the hint a 503 gives app developers. */
-import { type AiSettings, DEFAULT_AI_MODEL } from "@w7s/core";
+/**
+ * The platform config's parts that need more than a copy from the server settings: AI (E.7), with the hint
+ * a 503 gives app developers, and Telegram notifications (I.6).
+ */
+import { type AiSettings, DEFAULT_AI_MODEL, isValidChatId, type NotificationSettings } from "@w7s/core";
 import { type ServerSettings, SettingsError } from "./config.js";
 
 export const AI_CONFIGURATION_HINT =
@@ -22,4 +25,25 @@ export const aiSettingsOf = (
       `--ai-default-model ${defaultModel} is not one of the --ai-model names (${Object.keys(models).join(", ")}).`,
     );
   return { ai: { models, defaultModel }, aiConfigurationHint: AI_CONFIGURATION_HINT };
+};
+
+/**
+ * `notifications` of the PlatformConfig: `null` without a bot token (DECISIONS 11: no built-in chats, so
+ * nothing is sent until the operator configures a bot). Manager chat ids must be chat ids.
+ */
+export const notificationSettingsOf = (settings: ServerSettings): NotificationSettings | null => {
+  if (settings.telegramBotToken === undefined || settings.telegramBotToken === "") return null;
+  for (const chatId of settings.telegramChatIds)
+    if (!isValidChatId(chatId))
+      throw new SettingsError(
+        `--telegram-chat-id ${JSON.stringify(chatId)} is not a Telegram chat id (digits, or @channel).`,
+      );
+  return {
+    managerChatIds: settings.telegramChatIds,
+    managerEvents: settings.telegramEvents,
+    webhookSecret:
+      settings.telegramWebhookSecret === undefined || settings.telegramWebhookSecret === ""
+        ? null
+        : settings.telegramWebhookSecret,
+  };
 };

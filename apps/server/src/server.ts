@@ -25,12 +25,16 @@ import {
 } from "@w7s/adapter-node";
 import {
   AnalyticsSink,
+  activateLiveBackends,
   type CleanupReport,
+  defaultNotificationDeliveryPolicy,
   defaultPlatformConfig,
   defaultSecuritySettings,
+  deliverNotifications,
   makeHttpApp,
   makeManifestCache,
   makeRuntimeAccountant,
+  type NotificationDeliveryPolicy,
   type PlatformConfig,
   parseBearerToken,
   type RequestAccounting,
@@ -47,7 +51,7 @@ import {
   type PlatformServicesHandle,
   startPlatformServices,
 } from "./platformServices.js";
-import { aiSettingsOf } from "./platformSettings.js";
+import { aiSettingsOf, notificationSettingsOf } from "./platformSettings.js";
 
 export interface RunningServer {
   /** `http://<host>:<port>` */
@@ -64,6 +68,8 @@ export interface RunningServer {
   readonly cleanup: () => Promise<CleanupReport>;
   /** Counts everything accounting has noted so far (tests; the server does it every 100 ms). */
   readonly flushAccounting: () => Promise<void>;
+  /** Runs one round of notification delivery now (the server does it every `notificationPollMs`). */
+  readonly deliverNotifications: () => Promise<unknown>;
   /** The internal API's Unix socket and the per-minute scheduler (tests run a minute with `tick`). */
   readonly platform: { readonly internalSocket: string; readonly tick: () => Promise<unknown> };
 }
@@ -81,6 +87,11 @@ export interface StartOptions {
   /** How often idle delivery loops and the scheduler look at the clock (defaults: 250 ms and 1 s). */
   readonly queuePollMs?: number;
   readonly schedulerPollMs?: number;
+  /** How often the notification outbox is looked at (default 500 ms), and its retry policy. */
+  readonly notificationPollMs?: number;
+  readonly notificationPolicy?: Partial<NotificationDeliveryPolicy>;
+  /** How long one Bot API call may take (default 10 s). */
+  readonly telegramTimeoutMs?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -99,6 +110,8 @@ export const startServer = async (
       : typeof options.clock === "function"
         ? { now: options.clock }
         : options.clock;
+  // Read before anything starts: a manager chat that is not a chat id is a settings error.
+  const notifications = notificationSettingsOf(settings);
   const internalSocket = makeInternalSocketPath();
   let accountant: RuntimeAccountant | undefined;
   const metrics = makeServerMetrics({ pendingAccounting: () => accountant?.pending() ?? 0 });
@@ -126,6 +139,14 @@ export const startServer = async (
         ? undefined
         : { baseUrl: settings.aiBaseUrl, apiKey: settings.aiApiKey },
     domains: { dnsServers: settings.dnsServers },
+    telegram:
+      notifications === null
+        ? undefined
+        : {
+            botToken: settings.telegramBotToken!,
+            apiUrl: settings.telegramApiUrl,
+            timeoutMs: options.telegramTimeoutMs,
+          },
     logs: {
       capture: settings.logCapture,
       retentionSeconds: settings.logRetentionSeconds,
@@ -216,6 +237,7 @@ export const startServer = async (
       authFailureLimit: settings.authFailureLimit,
       trustedProxies: settings.trustedProxies,
     },
+    notifications,
   };
 
   // Suspensions hold with accounting off too (an operator's suspension is not a usage matter).
@@ -227,6 +249,27 @@ export const startServer = async (
     }).pipe(Scope.provide(accountingScope)),
   );
   accountant = counting;
+
+  // Notifications leave through the outbox; a round that fails (the database is away) waits for the next.
+  const notificationPolicy = { ...defaultNotificationDeliveryPolicy, ...options.notificationPolicy };
+  const deliverRound = deliverNotifications(notificationPolicy).pipe(
+    Effect.tap((report) =>
+      Effect.sync(() => {
+        metrics.notifications(report.sent, report.retried, report.dropped.length);
+        for (const dropped of report.dropped)
+          console.error(
+            `w7s notifications: dropped ${dropped.event} message ${dropped.id}: ${dropped.error}`,
+          );
+      }),
+    ),
+    Effect.catchCause(() => Effect.sync(() => metrics.error("notification_delivery"))),
+  );
+  if (notifications !== null)
+    await run(
+      Effect.forkScoped(
+        Effect.forever(deliverRound.pipe(Effect.andThen(Effect.sleep(options.notificationPollMs ?? 500)))),
+      ).pipe(Scope.provide(accountingScope)),
+    );
   const accounting: RequestAccounting = settings.usageAccounting
     ? {
         suspension: counting.suspension,
@@ -262,6 +305,10 @@ export const startServer = async (
       ...(options.schedulerPollMs === undefined ? {} : { schedulerPollMs: options.schedulerPollMs }),
     },
   });
+  // Apps with stateful objects get their live backend started, so alarms set before a restart fire.
+  void run(activateLiveBackends()).catch((error: unknown) =>
+    console.error(`w7s: could not start the live stateful backends: ${String(error)}`),
+  );
   if (options.fastPath !== false) {
     fastPath = makeFastPath({
       config,
@@ -341,6 +388,7 @@ export const startServer = async (
     metricsUrl,
     cleanup,
     flushAccounting: () => run(counting.flush),
+    deliverNotifications: () => run(deliverRound),
     answered: () => ({ ...answered }),
     platform: { internalSocket: internalSocket.path, tick: platformServices.tick },
     close: async (graceMs = 10_000) => {

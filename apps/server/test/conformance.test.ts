@@ -20,6 +20,7 @@ defineConformanceSuite("Node self-host (SQLite, files, workerd)", async (options
       aiApiKey: options.ai.apiKey,
       aiModels: options.ai.models,
       dnsServers: options.dnsServers,
+      limitExemptOwners: options.limitExemptOwners,
     },
     { clock, queuePollMs: 50, schedulerPollMs: 50 },
   );

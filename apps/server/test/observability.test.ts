@@ -278,10 +278,11 @@ describe("limits on the request path (D.8, F.3, F.8)", () => {
 });
 
 describe("F.11 retention on a server whose clock moves", () => {
-  it("removes a replaced deployment's site and backend once past retention, never the live one", async () => {
+  it("removes a replaced deployment's site and backend once past retention and out of the history, never the live one or a rollback target", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "w7s-cleanup-"));
     let offset = 0;
-    const server = await startServer(settingsFor(dataDir), {
+    // Two deployments kept: the live one and one to roll back to.
+    const server = await startServer(settingsFor(dataDir, { historyDepth: 2 }), {
       clock: () => Date.now() + offset,
       cleanupTimer: false,
     });
@@ -290,7 +291,7 @@ describe("F.11 retention on a server whose clock moves", () => {
         "dist/index.html": `<h1>v${version}</h1>`,
         "backend/index.js": BACKEND,
       });
-      for (const version of [1, 2]) {
+      for (const version of [1, 2, 3]) {
         const answer = await deployRequest(targetOf(server), {
           token: TOKEN,
           repository: "acme/kept",
@@ -311,7 +312,22 @@ describe("F.11 retention on a server whose clock moves", () => {
       });
       const live = await get(server, "acme", "/kept/");
       expect(live.status).toBe(200);
-      expect(await live.text()).toContain("v2");
+      expect(await live.text()).toContain("v3");
+      expect((await get(server, "acme", "/kept/warn")).status).toBe(200);
+      // v2 is still a rollback target with its files and backend: rolling back to it serves it.
+      const history = await fetch(`${server.url}/api/v1/deployments/acme/kept`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const kept = ((await history.json()) as { data: { deployments: Array<{ deploymentId: string }> } }).data
+        .deployments;
+      expect(kept).toHaveLength(2);
+      const rollback = await fetch(`${server.url}/api/v1/deployments/acme/kept/rollback`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ deploymentId: kept[1]!.deploymentId }),
+      });
+      expect(rollback.status).toBe(200);
+      expect(await (await get(server, "acme", "/kept/")).text()).toContain("v2");
       expect((await get(server, "acme", "/kept/warn")).status).toBe(200);
     } finally {
       await server.close();

@@ -1449,8 +1449,77 @@ var requestOidcToken = async (input) => {
   return token;
 };
 
-// src/telegram.ts
+// ../telegram/src/botApi.ts
 var DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org";
+var scrub = (text2, token) => token === "" ? text2 : text2.split(token).join("<bot token>");
+var reasonOf = (error) => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  return cause instanceof Error && cause.message !== "" ? `${error.message}: ${cause.message}` : error.message;
+};
+var callBotApi = async (target, method, body, signal) => {
+  const base = (target.apiUrl || DEFAULT_TELEGRAM_API_URL).replace(/\/+$/, "");
+  const timeoutMs = target.timeoutMs ?? 1e4;
+  const doFetch = target.fetch ?? fetch;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let response;
+  let text2;
+  try {
+    response = await doFetch(`${base}/bot${target.botToken}/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: signal === void 0 ? deadline : AbortSignal.any([signal, deadline])
+    });
+    text2 = await response.text();
+  } catch (error) {
+    if (deadline.aborted)
+      return { ok: false, kind: "timeout", description: `Telegram did not answer within ${timeoutMs} ms.` };
+    return {
+      ok: false,
+      kind: "unreachable",
+      description: scrub(`Could not reach ${new URL(base).origin}: ${reasonOf(error)}`, target.botToken)
+    };
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text2);
+  } catch {
+    parsed = void 0;
+  }
+  if (response.ok && parsed?.ok === true) return { ok: true, result: parsed.result };
+  const retryAfter = parsed?.parameters?.retry_after;
+  return {
+    ok: false,
+    kind: "refused",
+    status: response.status,
+    description: scrub(parsed?.description ?? `HTTP ${response.status}`, target.botToken),
+    ...typeof retryAfter === "number" ? { retryAfterSeconds: retryAfter } : {}
+  };
+};
+var isNotModified = (answer) => !answer.ok && answer.kind === "refused" && answer.description.toLowerCase().includes("message is not modified");
+var sendTelegramMessage = async (target, request, signal) => {
+  const method = request.messageId === void 0 ? "sendMessage" : "editMessageText";
+  const body = (parseMode) => ({
+    chat_id: request.chatId,
+    text: request.text,
+    disable_web_page_preview: true,
+    ...parseMode === void 0 ? {} : { parse_mode: parseMode },
+    ...request.threadId === void 0 || request.threadId === "" ? {} : { message_thread_id: request.threadId },
+    ...request.messageId === void 0 ? {} : { message_id: request.messageId }
+  });
+  let answer = await callBotApi(target, method, body(request.parseMode), signal);
+  if (!answer.ok && answer.kind === "refused" && answer.status === 400 && request.parseMode !== void 0 && !isNotModified(answer))
+    answer = await callBotApi(target, method, body(void 0), signal);
+  if (answer.ok) {
+    const id = answer.result?.message_id;
+    return { ok: true, result: { messageId: id === void 0 ? request.messageId : String(id) } };
+  }
+  if (isNotModified(answer)) return { ok: true, result: { messageId: request.messageId } };
+  return answer;
+};
+
+// src/telegram.ts
 var TELEGRAM_STAGE_LABELS = {
   start: "Deployment started",
   package: "Packaging repository",
@@ -1482,26 +1551,13 @@ var telegramStatusText = (input) => {
   return lines.join("\n").slice(0, 4096);
 };
 var sendTelegramStatus = async (target, text2, messageId) => {
-  const method = messageId ? "editMessageText" : "sendMessage";
-  const body = {
-    chat_id: target.chatId,
-    text: text2,
-    disable_web_page_preview: true,
-    ...target.threadId ? { message_thread_id: target.threadId } : {},
-    ...messageId ? { message_id: messageId } : {}
-  };
-  const base = (target.apiUrl || DEFAULT_TELEGRAM_API_URL).replace(/\/+$/, "");
-  const answer = await requestJson(
-    `${base}/bot${target.botToken}/${method}`,
-    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+  const answer = await sendTelegramMessage(
+    { apiUrl: target.apiUrl || DEFAULT_TELEGRAM_API_URL, botToken: target.botToken },
+    { chatId: target.chatId, text: text2, threadId: target.threadId, messageId }
   );
-  if (answer.status < 200 || answer.status >= 300 || answer.body?.ok === false) {
-    const description = answer.body?.description ?? `HTTP ${answer.status}`;
-    if (description.toLowerCase().includes("message is not modified")) return messageId;
-    throw new Error(description);
-  }
-  const id = answer.body?.result?.message_id;
-  return id === void 0 ? messageId : String(id);
+  if (answer.ok) return answer.result.messageId;
+  if (answer.kind === "refused") throw new Error(answer.description);
+  throw new NetworkError(answer.description);
 };
 
 // src/usage.ts

@@ -1,11 +1,12 @@
 /**
  * The action's direct Telegram status messages (J.6): one message per run, sent at the start and edited as
- * the deploy goes on, through the Bot API at a configurable base URL (`https://api.telegram.org`).
+ * the deploy goes on, through the shared Bot API client of `@w7s/telegram` at a configurable base URL.
  */
-import { requestJson } from "./http.js";
+import { DEFAULT_TELEGRAM_API_URL, sendTelegramMessage } from "@w7s/telegram";
+import { NetworkError } from "./http.js";
 import { asArray, type DeployData, type Envelope } from "./responses.js";
 
-export const DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org";
+export { DEFAULT_TELEGRAM_API_URL };
 
 /** The stages of a status message and their labels (I.6). */
 export const TELEGRAM_STAGE_LABELS: Readonly<Record<string, string>> = {
@@ -69,31 +70,19 @@ export interface TelegramTarget {
 
 /**
  * Sends the status message, or edits `messageId` when given; answers the message id. A Bot API refusal
- * throws with Telegram's `description`; "message is not modified" counts as success.
+ * throws with Telegram's `description`, an unreachable API with a `NetworkError`; "message is not
+ * modified" counts as success.
  */
 export const sendTelegramStatus = async (
   target: TelegramTarget,
   text: string,
   messageId?: string,
 ): Promise<string | undefined> => {
-  const method = messageId ? "editMessageText" : "sendMessage";
-  const body = {
-    chat_id: target.chatId,
-    text,
-    disable_web_page_preview: true,
-    ...(target.threadId ? { message_thread_id: target.threadId } : {}),
-    ...(messageId ? { message_id: messageId } : {}),
-  };
-  const base = (target.apiUrl || DEFAULT_TELEGRAM_API_URL).replace(/\/+$/, "");
-  const answer = await requestJson<{ ok?: boolean; description?: string; result?: { message_id?: number } }>(
-    `${base}/bot${target.botToken}/${method}`,
-    { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+  const answer = await sendTelegramMessage(
+    { apiUrl: target.apiUrl || DEFAULT_TELEGRAM_API_URL, botToken: target.botToken },
+    { chatId: target.chatId, text, threadId: target.threadId, messageId },
   );
-  if (answer.status < 200 || answer.status >= 300 || answer.body?.ok === false) {
-    const description = answer.body?.description ?? `HTTP ${answer.status}`;
-    if (description.toLowerCase().includes("message is not modified")) return messageId;
-    throw new Error(description);
-  }
-  const id = answer.body?.result?.message_id;
-  return id === undefined ? messageId : String(id);
+  if (answer.ok) return answer.result.messageId;
+  if (answer.kind === "refused") throw new Error(answer.description);
+  throw new NetworkError(answer.description);
 };

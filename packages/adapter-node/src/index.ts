@@ -14,6 +14,7 @@ export {
 export * from "./domains/index.js";
 export { idsLayer } from "./ids.js";
 export * from "./logs/index.js";
+export * from "./notifications/index.js";
 export * from "./observability/index.js";
 export { type NodePlatformOptions, type NodePlatformServices, nodePlatformLayer } from "./platform.js";
 export * from "./provisioner/index.js";

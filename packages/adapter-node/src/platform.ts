@@ -8,6 +8,8 @@ import {
   type DomainVerifier,
   type Ids,
   type LogStore,
+  type NotificationStore,
+  type Notifier,
   type ProvisionError,
   type Provisioner,
   type QueueBroker,
@@ -25,6 +27,7 @@ import { type RepoAuthOptions, repoAuthLayer } from "./auth/index.js";
 import { type DomainVerifierOptions, domainVerifierLayer } from "./domains/index.js";
 import { idsLayer } from "./ids.js";
 import { type LogCaptureOptions, makeLogCaptureSink } from "./logs/logCapture.js";
+import { notificationStoreLayer, telegramNotifierLayer } from "./notifications/index.js";
 import { analyticsSinkLayer } from "./observability/analyticsSink.js";
 import { logStoreLayer } from "./observability/logStore.js";
 import { provisionerLayer } from "./provisioner/index.js";
@@ -53,6 +56,14 @@ export interface NodePlatformOptions {
   readonly domains?: DomainVerifierOptions;
   /** Log capture from every backend (G.2); `false` runs backends without the tail worker. */
   readonly logs?: (LogCaptureOptions & { readonly capture?: boolean }) | undefined;
+  /** The Telegram bot notifications go out through (I.6); unset, the Notifier sends nothing. */
+  readonly telegram?:
+    | {
+        readonly botToken: string;
+        readonly apiUrl?: string | undefined;
+        readonly timeoutMs?: number | undefined;
+      }
+    | undefined;
 }
 
 /** Every service `nodePlatformLayer` provides: the ports, and what the Node stores answer from memory. */
@@ -74,6 +85,8 @@ export type NodePlatformServices =
   | AiProvider
   | LogStore
   | AnalyticsSink
+  | NotificationStore
+  | Notifier
   | CachedDeployments
   | CachedAssets
   | BackendStreams;
@@ -108,7 +121,8 @@ const countedRuntimeLayer = (
 /**
  * SQLite + files under `dataDir` (or Postgres for the control plane), workerd for backends with log
  * capture, GitHub/OIDC/deploy-token authorization, usage, logs, analytics, the durable queues, workflow
- * instances and scheduler locks in the same database, and the operator's AI provider; plus
+ * instances, scheduler locks, chat links and the notification outbox in the same database, the operator's
+ * AI provider and Telegram bot; plus
  * `CachedDeployments`, `CachedAssets` and `BackendStreams` for a server's synchronous request path.
  */
 export const nodePlatformLayer = (
@@ -140,5 +154,7 @@ export const nodePlatformLayer = (
     workflowEngineLayer(database),
     schedulerLockLayer(database),
     aiProviderLayer(options.ai),
+    notificationStoreLayer(database),
+    telegramNotifierLayer(options.telegram),
   );
 };

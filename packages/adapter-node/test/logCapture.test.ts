@@ -125,6 +125,43 @@ describe("G.2 log capture on workerd", () => {
     expect(published.map((backend) => backend.deploymentId)).toEqual(["dep-1"]);
     expect(Number.isFinite(Date.parse(published[0]!.publishedAt))).toBe(true);
   });
+
+  it("forwards every stateful-object invocation (fetch and RPC), quiet or not, marked as one", async () => {
+    const objects = `import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  async fetch() { await this.ctx.storage.put("n", 1); return new Response("ok"); }
+  async bump() { return 7; }
+}
+export default {
+  async fetch(request, env) {
+    const stub = env.COUNTER.get(env.COUNTER.idFromName("a"));
+    await stub.fetch("http://object/");
+    return new Response(String(await stub.bump()));
+  },
+};`;
+    await Effect.runPromise(
+      runtime.service.publish({
+        ...bundle("dep-objects", objects),
+        bindings: [{ type: "durable_object_namespace", name: "COUNTER", className: "Counter" }],
+        durableObjectClasses: ["Counter"],
+      }),
+    );
+    const answer = await Effect.runPromise(
+      runtime.service.dispatch("dep-objects", new Request("http://acme.w7s.test/")),
+    );
+    expect(await answer.text()).toBe("7");
+    const traces = await waitFor(() => {
+      const found = batches
+        .filter((batch) => batch.deploymentId === "dep-objects")
+        .flatMap((batch) => batch.traces as Array<{ executionModel?: string; outcome: string }>);
+      return found.length >= 2 ? found : undefined;
+    });
+    // The quiet stateless request itself is not forwarded; both object invocations are.
+    expect(traces.map(({ executionModel, outcome }) => [executionModel, outcome])).toEqual([
+      ["durableObject", "ok"],
+      ["durableObject", "ok"],
+    ]);
+  });
 });
 
 describe("the log ingest socket", () => {

@@ -398,6 +398,61 @@ describe("stateful objects: one live instance per id, state on disk per app", ()
   });
 });
 
+const ALARM_APP = (version: string) => `
+import { DurableObject } from "cloudflare:workers";
+export class Clock extends DurableObject {
+  async arm(ms) { await this.ctx.storage.setAlarm(Date.now() + ms); return "armed"; }
+  async alarm() { await this.ctx.storage.put("rang", ${JSON.stringify(version)}); }
+  async rang() { return (await this.ctx.storage.get("rang")) ?? null; }
+}
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const stub = env.CLOCK.get(env.CLOCK.idFromName("main"));
+    if (url.pathname === "/arm") return Response.json(await stub.arm(Number(url.searchParams.get("ms"))));
+    return Response.json({ version: ${JSON.stringify(version)}, rang: await stub.rang() });
+  },
+};`;
+
+const clockBundle = (deploymentId: string, version: string) =>
+  bundle(
+    deploymentId,
+    "clock",
+    ALARM_APP(version),
+    [{ type: "durable_object_namespace", name: "CLOCK", className: "Clock" }],
+    { durableObjectClasses: ["Clock"] },
+  );
+
+describe("stateful objects follow the live deployment (BackendRuntime.activate)", () => {
+  it("a rollback to an older deployment serves the older code, even for requests addressed to the newer", async () => {
+    const activate = (id: string) => Effect.runPromise(runtime.service.activate(id));
+    await publish(counterBundle("rollback-1", "v1", "rolled"));
+    await activate("rollback-1");
+    expect(await json("rollback-1")).toEqual({ version: "v1", value: 1 });
+    await publish(counterBundle("rollback-2", "v2", "rolled"));
+    await activate("rollback-2");
+    expect(await json("rollback-2")).toEqual({ version: "v2", value: 2 });
+    // Rolled back: the older deployment is live again and takes the objects back.
+    await activate("rollback-1");
+    expect(await json("rollback-1")).toEqual({ version: "v1", value: 3 });
+    expect(await json("rollback-2")).toEqual({ version: "v1", value: 4 });
+  });
+
+  it("an alarm set before a restart fires after it with no request, in the live deployment", async () => {
+    await publish(clockBundle("clock-1", "v1"));
+    await Effect.runPromise(runtime.service.activate("clock-1"));
+    expect(await json("clock-1", "/arm?ms=1500")).toBe("armed");
+    await Effect.runPromise(runtime.shutdown());
+    runtime = makeWorkerdRuntime(runtimeOptions);
+    // What the server does at start for every live deployment: nothing else reaches the app.
+    await Effect.runPromise(runtime.service.activate("clock-1"));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const pids = runtime.processIds();
+    expect(pids.has("clock-1")).toBe(true);
+    expect(await json("clock-1")).toEqual({ version: "v1", rang: "v1" });
+  }, 30_000);
+});
+
 describe("Postgres binding (bindings.hyperdrive)", () => {
   let postgresApp: string;
   beforeAll(async () => {

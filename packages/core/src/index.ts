@@ -26,6 +26,7 @@ export {
 } from "./cron/cronMatches.js";
 // deploy
 export { ACTION_EXCLUDE_PATTERNS, isExcludedByAction } from "./deploy/actionArchive.js";
+export { activateBackend, activateLiveBackends } from "./deploy/activateBackends.js";
 export {
   type ApplicationIdentity,
   type ApplicationIdentityInput,
@@ -246,6 +247,15 @@ export {
 } from "./http/platformGuards.js";
 export { type ReadApi, readApiMessages } from "./http/readApiRequest.js";
 export { authorizeRepoRequest, parseRepoTarget, type RepoTarget } from "./http/repoRequest.js";
+export {
+  answerTelegramWebhook,
+  deployUrlOf,
+  TELEGRAM_SECRET_HEADER,
+  TELEGRAM_WEBHOOK_PATH,
+  telegramWebhookInfo,
+  telegramWebhookMessages,
+  updateChatId,
+} from "./http/telegramWebhook.js";
 export { type TlsHostKind, tlsAsk, tlsAskMessages, tlsHostKind } from "./http/tlsAsk.js";
 export { limitsApi, usageApi, usageApiMessages } from "./http/usageApi.js";
 // logs
@@ -270,6 +280,45 @@ export {
   tailTexts,
   truncateText,
 } from "./logs/tailRecords.js";
+// notifications
+export {
+  type DeliveryReport,
+  defaultNotificationDeliveryPolicy,
+  deliverNotifications,
+  isRetryable,
+  type NotificationDeliveryPolicy,
+  retryDelayMs,
+} from "./notifications/deliverNotifications.js";
+export {
+  appSuspendedText,
+  type DeployFailureFacts,
+  type DeploySuccessFacts,
+  deployFailedText,
+  deploySuccessText,
+  escapeMarkdownV2,
+  MAX_MESSAGE_LENGTH,
+  startReplyText,
+  targetsSummary,
+  usageCollectionFailureText,
+} from "./notifications/messages.js";
+export {
+  DEDUPE_SECONDS,
+  type DeployNotice,
+  failureIsNotified,
+  type NotificationServices,
+  notificationDedupeKey,
+  notifyAppSuspended,
+  notifyDeploy,
+  notifyUsageCollectionFailure,
+  queueNotification,
+} from "./notifications/notify.js";
+export {
+  DEFAULT_SUBSCRIBED_EVENTS,
+  isValidChatId,
+  parseSubscribedEvents,
+  recipientsOf,
+  wantsEvent,
+} from "./notifications/subscriptions.js";
 // platform services (the internal API, E.2-E.7)
 export { aiMessages, DEFAULT_AI_MODEL, publicModelName, runAi } from "./platform/ai.js";
 export {
@@ -323,9 +372,11 @@ export {
 // platform config
 export {
   type AiSettings,
+  DEFAULT_MANAGER_EVENTS,
   defaultPlatformConfig,
   defaultPlatformServiceLimits,
   defaultSecuritySettings,
+  type NotificationSettings,
   type PlatformConfig,
   type PlatformServiceLimits,
 } from "./platformConfig.js";
@@ -350,9 +401,13 @@ export {
 export { DomainVerifier } from "./ports/DomainVerifier.js";
 export { Ids } from "./ports/Ids.js";
 export { type LogQuery, LogStore } from "./ports/LogStore.js";
+export { NotificationStore } from "./ports/NotificationStore.js";
+export { Notifier } from "./ports/Notifier.js";
 export {
   DeliveryError,
   type DeliveryErrorReason,
+  NotifyError,
+  type NotifyErrorReason,
   ProvisionError,
   type ProvisionErrorReason,
   RuntimeError,
@@ -396,6 +451,14 @@ export {
 export { EventEnvelope, EventPublisher } from "./ports/records/EventEnvelope.js";
 export { LogKind, LogLevel, LogRecord } from "./ports/records/LogRecord.js";
 export { ManagedResource, ManagedResourceKind } from "./ports/records/ManagedResource.js";
+export {
+  ChatLink,
+  ChatMessage,
+  type ClaimedOutboxMessage,
+  NOTIFICATION_EVENTS,
+  type NotificationEvent,
+  type OutboxMessage,
+} from "./ports/records/Notification.js";
 export type { Page, PageRequest } from "./ports/records/Page.js";
 export {
   DeadLetter,

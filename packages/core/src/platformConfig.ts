@@ -27,6 +27,27 @@ export const defaultPlatformServiceLimits: PlatformServiceLimits = {
   aiMaxRequestBytes: 32_768,
 };
 
+/**
+ * Telegram notifications (I.6, DECISIONS 11: no built-in chats). `null` when the operator configured no
+ * bot: nothing is linked, queued or sent, and the bot's webhook answers 404.
+ */
+export interface NotificationSettings {
+  /** The operator's chats: they receive `managerEvents` of every app. */
+  readonly managerChatIds: ReadonlyArray<string>;
+  readonly managerEvents: ReadonlyArray<string>;
+  /** `X-Telegram-Bot-Api-Secret-Token` the bot's webhook requires; `null`: the webhook refuses every update. */
+  readonly webhookSecret: string | null;
+}
+
+/** What managers get by default: every deploy outcome, suspensions and usage collection failures (I.6). */
+export const DEFAULT_MANAGER_EVENTS: ReadonlyArray<string> = [
+  "deploy_success",
+  "deploy_warning",
+  "deploy_error",
+  "app_suspended",
+  "usage_collection_error",
+];
+
 /** The settings themselves. */
 /** How the platform defends itself and its tenants (issue 9; decided in the core, documented in its README). */
 export interface SecuritySettings {
@@ -76,6 +97,7 @@ export interface PlatformConfig {
   /** The OIDC audiences RepoAuth accepts, as `agent.json` advertises them. */
   readonly oidcAudiences: ReadonlyArray<string>;
   readonly security: SecuritySettings;
+  readonly notifications: NotificationSettings | null;
 }
 
 /** Defaults for a local self-host; adapters override what the operator sets. */
@@ -95,4 +117,5 @@ export const defaultPlatformConfig: PlatformConfig = {
   historyDepth: 10,
   oidcAudiences: ["w7s.cloud", "https://w7s.cloud"],
   security: defaultSecuritySettings,
+  notifications: null,
 };

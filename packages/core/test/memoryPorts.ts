@@ -16,6 +16,7 @@ import {
 import { DomainVerifier } from "../src/ports/DomainVerifier.js";
 import { Ids } from "../src/ports/Ids.js";
 import type { LogStore } from "../src/ports/LogStore.js";
+import { NotificationStore } from "../src/ports/NotificationStore.js";
 import {
   DeliveryError,
   ProvisionError,
@@ -37,6 +38,7 @@ import type {
   ScheduleMapping,
 } from "../src/ports/records/DeploymentIndexes.js";
 import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
+import type { ChatLink, ClaimedOutboxMessage, OutboxMessage } from "../src/ports/records/Notification.js";
 import type { DeadLetter, QueueMessageEnvelope } from "../src/ports/records/QueueMessage.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
 import { SchedulerLock } from "../src/ports/SchedulerLock.js";
@@ -111,6 +113,15 @@ export interface MemoryWorld {
   readonly aiRequests: AiRunRequest[];
   /** What the AI provider answers (a failure when it is an Error). */
   aiAnswer: unknown;
+  /** Chats linked per `appKey`, by chat id. */
+  readonly chatLinks: Map<string, Map<string, ChatLink>>;
+  /** The outbox: every message not yet removed, with when it may be claimed next (ms) and its attempts. */
+  readonly outbox: Map<
+    string,
+    { message: OutboxMessage; visibleAt: number; attempts: number; lastError?: string }
+  >;
+  /** When set, every NotificationStore operation fails with it. */
+  notificationFailure?: StoreErrorReason;
 }
 
 export const makeMemoryWorld = (): MemoryWorld => ({
@@ -143,6 +154,8 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   locks: new Set(),
   aiRequests: [],
   aiAnswer: { response: "hi" },
+  chatLinks: new Map(),
+  outbox: new Map(),
 });
 
 export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug}:${app.repoSlug}`;
@@ -172,6 +185,7 @@ export const memoryPorts = (
   | SchedulerLock
   | LogStore
   | AnalyticsSink
+  | NotificationStore
 > => {
   const issued = world.issued;
   return Layer.mergeAll(
@@ -234,6 +248,7 @@ export const memoryPorts = (
             : Effect.succeed(world.aiAnswer);
         }),
     }),
+    Layer.succeed(NotificationStore, memoryNotificationStore(world)),
     Layer.succeed(SchedulerLock, {
       tryAcquire: (key) => Effect.sync(() => !world.locks.has(key) && world.locks.add(key).has(key)),
     }),
@@ -458,4 +473,52 @@ export const memoryPorts = (
           : Effect.succeed(world.txt.get(name) ?? []),
     }),
   );
+};
+
+const memoryNotificationStore = (world: MemoryWorld): NotificationStore["Service"] => {
+  const guarded = <A>(operation: string, body: () => A) =>
+    Effect.suspend(() =>
+      world.notificationFailure === undefined
+        ? Effect.sync(body)
+        : storeError(`NotificationStore.${operation}`, world.notificationFailure),
+    );
+  const now = Effect.clockWith((clock) => clock.currentTimeMillis);
+  return {
+    linkChat: (link) =>
+      guarded("linkChat", () => {
+        const key = appKey(link);
+        const links = world.chatLinks.get(key) ?? new Map<string, ChatLink>();
+        links.set(link.chatId, link);
+        world.chatLinks.set(key, links);
+      }),
+    linkedChats: (app) =>
+      guarded("linkedChats", () => [...(world.chatLinks.get(appKey(app))?.values() ?? [])]),
+    enqueue: (messages) =>
+      Effect.flatMap(now, (at) =>
+        guarded("enqueue", () => {
+          for (const message of messages)
+            world.outbox.set(message.id, { message, visibleAt: at, attempts: 0 });
+        }),
+      ),
+    claim: ({ limit, leaseMs, leaseToken }) =>
+      Effect.flatMap(now, (at) =>
+        guarded("claim", () => {
+          const due = [...world.outbox.values()].filter((entry) => entry.visibleAt <= at).slice(0, limit);
+          return due.map((entry): ClaimedOutboxMessage => {
+            entry.visibleAt = at + leaseMs;
+            entry.attempts += 1;
+            return { ...entry.message, attempts: entry.attempts, leaseToken };
+          });
+        }),
+      ),
+    remove: (message) => guarded("remove", () => void world.outbox.delete(message.id)),
+    retryLater: (message, retryAt, error) =>
+      guarded("retryLater", () => {
+        const entry = world.outbox.get(message.id);
+        if (entry === undefined) return;
+        entry.visibleAt = Date.parse(retryAt);
+        entry.lastError = error;
+      }),
+    pending: () => guarded("pending", () => world.outbox.size),
+  };
 };

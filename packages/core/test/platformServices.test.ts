@@ -248,6 +248,19 @@ describe("E.3 RPC", () => {
       (entry) => entry.repoSlug === "caller" && entry.metrics["rpc.dispatch"] !== undefined,
     );
     expect(rollup?.metrics["rpc.dispatch"]).toMatchObject({ count: 1, error: 1 });
+    // The same operation is one G.3 analytics event, with the caller as source.
+    expect(world.observability.events.filter(({ event }) => event === "rpc")).toEqual([
+      expect.objectContaining({
+        repository: "acme/caller",
+        environment: "production",
+        outcome: "error",
+        source: "acme/caller",
+        target: "acme/target/x",
+        method: "GET",
+        status: 500,
+        durationMs: expect.any(Number),
+      }),
+    ]);
   });
 });
 
@@ -421,6 +434,14 @@ describe("E.4 queues", () => {
       retryAfterSeconds: expect.any(Number),
     });
     expect(requests).toHaveLength(dispatched);
+    expect(
+      world.observability.events
+        .filter(({ event }) => event === "queue_delivery")
+        .map(({ outcome, count, status, target }) => ({ outcome, count, status, target })),
+    ).toEqual([
+      { outcome: "success", count: 2, status: 204, target: "jobs/internal/jobs" },
+      { outcome: "error", count: 2, status: 503, target: "jobs/internal/jobs" },
+    ]);
   });
 });
 

@@ -78,6 +78,8 @@ export const publishMemory = (
     },
   };
   const deploymentId = `dep-${environment}-${owner}-${repo}`;
-  world.deployments.set(appKey({ environment, orgSlug: owner, repoSlug: repo }), { deploymentId, record });
+  const key = appKey({ environment, orgSlug: owner, repoSlug: repo });
+  world.deployments.set(key, { deploymentId, record });
+  world.history.set(key, [...(world.history.get(key) ?? []), { deploymentId, record }]);
   return { deploymentId, manifestKey };
 };

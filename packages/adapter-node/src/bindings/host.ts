@@ -4,9 +4,8 @@
  * `env.DB.prepare(...)` into an HTTP request to it, adding the signed grant of that one resource; the host
  * checks the grant, hands the request to the gateway of its kind and counts the operation.
  */
-import { mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { dirname } from "node:path";
+import { closeServer, listenOnUnixSocket } from "../shared/unixSocket.js";
 import { answerFailure, type BindingGateway, GatewayFailure, type UsageSink } from "./gateway.js";
 import { GRANT_HEADER, type GrantedKind, type GrantSigner } from "./grants.js";
 
@@ -60,22 +59,13 @@ export const startBindingsHost = async (options: BindingsHostOptions): Promise<B
   // Bindings keep connections open between operations; no per-request timeout cuts a large upload short.
   server.keepAliveTimeout = 60_000;
   server.requestTimeout = 0;
-  mkdirSync(dirname(options.socketPath), { recursive: true, mode: 0o700 });
-  rmSync(options.socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.socketPath, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listenOnUnixSocket(server, options.socketPath);
   return {
     socketPath: options.socketPath,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const gateway of Object.values(options.gateways)) gateway.close();
-      }),
+    close: async () => {
+      const closed = closeServer(server);
+      for (const gateway of Object.values(options.gateways)) gateway.close();
+      await closed;
+    },
   };
 };

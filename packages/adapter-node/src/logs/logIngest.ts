@@ -3,9 +3,8 @@
  * A batch without a valid grant is refused; one that is too large or not a JSON array is refused too. The
  * batch is answered once it has been handed on, so a flood of logs slows the tail worker, not the server.
  */
-import { mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { dirname } from "node:path";
+import { closeServer, listenOnUnixSocket } from "../shared/unixSocket.js";
 import { LOG_GRANT_HEADER, type LogGrants } from "./logGrants.js";
 
 export interface LogIngestOptions {
@@ -60,21 +59,9 @@ export const startLogIngest = async (options: LogIngestOptions): Promise<LogInge
     request.on("error", () => response.destroy());
   });
   server.keepAliveTimeout = 60_000;
-  mkdirSync(dirname(options.socketPath), { recursive: true, mode: 0o700 });
-  rmSync(options.socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.socketPath, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listenOnUnixSocket(server, options.socketPath);
   return {
     socketPath: options.socketPath,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 };

@@ -11,6 +11,7 @@ import {
   type QueueDeliveryOutcome,
   type QueueDeliveryPolicy,
 } from "@w7s/core";
+import { makeWakeSignal } from "../shared/wakeSignal.js";
 import type { DurableQueueStore, LeasedBatch, LeasedMessage } from "./queueStore.js";
 
 export interface QueueDeliveryOptions {
@@ -59,28 +60,7 @@ export const startQueueDelivery = (options: QueueDeliveryOptions): QueueDelivery
   const maxAttempts = 1 + policy.maxRetries;
   const { store } = options;
   let stopped = false;
-  const waiting = new Set<() => void>();
-  let wakePending = false;
-
-  const waitForWork = () =>
-    new Promise<void>((resolve) => {
-      if (wakePending) {
-        wakePending = false;
-        resolve();
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        waiting.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, pollMs);
-      waiting.add(done);
-    });
-  const wakeAll = () => {
-    if (waiting.size === 0) wakePending = true;
-    for (const done of [...waiting]) done();
-  };
+  const { waitForWork, wakeAll } = makeWakeSignal(pollMs);
 
   const settle = async (leased: LeasedBatch) => {
     const exhausted = leased.messages.filter((message) => message.attempts > maxAttempts);

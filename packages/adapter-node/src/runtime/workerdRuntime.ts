@@ -125,13 +125,15 @@ const appKeyOf = (bundle: BackendBundle): string =>
 
 /**
  * The deployments of one app with stateful objects. workerd locks an object folder for as long as it runs,
- * and an object must have one live instance, so one process at a time serves the whole app: the first
- * request for a newer deployment hands the folder over (the older process finishes its requests and
- * stops), and a request still addressed to an older deployment is served by the newer one.
+ * and an object must have one live instance, so one process at a time serves the whole app. The live
+ * deployment (`activate`) takes the folder over at once (the older process finishes its requests and
+ * stops), and a request still addressed to another deployment is served by the live one. Before the
+ * runtime has been told which one is live, the newest published one that was asked for serves.
  */
 interface ObjectGroup {
   owner: Deployment | undefined;
   handoff: Promise<void> | undefined;
+  live: Deployment | undefined;
 }
 
 export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
@@ -457,22 +459,30 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     await stopProcess(deployment);
   };
 
-  /** The deployment that serves a request for `deployment` (see `ObjectGroup`). */
-  const servingDeployment = async (deployment: Deployment): Promise<Deployment> => {
-    if (!hasObjects(deployment.bundle)) return deployment;
+  const groupOf = (deployment: Deployment): ObjectGroup => {
     const key = appKeyOf(deployment.bundle);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { owner: undefined, handoff: undefined };
+      group = { owner: undefined, handoff: undefined, live: undefined };
       groups.set(key, group);
     }
+    return group;
+  };
+
+  /** The deployment that serves a request for `deployment` (see `ObjectGroup`). */
+  const servingDeployment = async (deployment: Deployment): Promise<Deployment> => {
+    if (!hasObjects(deployment.bundle)) return deployment;
+    const group = groupOf(deployment);
     while (group.handoff !== undefined) await group.handoff;
     const owner = group.owner;
     if (owner === undefined || owner === deployment || !deployments.has(owner.bundle.deploymentId)) {
       group.owner = deployment;
       return deployment;
     }
-    if (deployment.publishedAt <= owner.publishedAt) return owner;
+    const live =
+      group.live !== undefined && deployments.has(group.live.bundle.deploymentId) ? group.live : undefined;
+    if (live === owner) return owner;
+    if (live !== deployment && deployment.publishedAt <= owner.publishedAt) return owner;
     group.owner = deployment;
     const handoff = drainAndStop(owner).finally(() => {
       if (group.handoff === handoff) group.handoff = undefined;
@@ -527,11 +537,32 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
         if (deployment !== undefined) {
           const group = groups.get(appKeyOf(deployment.bundle));
           if (group?.owner === deployment) group.owner = undefined;
+          if (group?.live === deployment) group.live = undefined;
           await stopProcess(deployment);
         }
         await rm(directoryOf(deploymentId), { recursive: true, force: true });
       },
       catch: asRuntimeError("BackendRuntime.retire"),
+    });
+
+  /**
+   * An app with stateful objects hands its object folder to the live deployment and starts it, so the
+   * objects' alarms fire without waiting for a request; the handoff runs behind the answer. Apps without
+   * objects have nothing to hand over.
+   */
+  const activate = (deploymentId: string) =>
+    Effect.try({
+      try: () => {
+        const deployment = deployments.get(deploymentId) ?? restore(deploymentId);
+        if (deployment === undefined || !hasObjects(deployment.bundle)) return;
+        groupOf(deployment).live = deployment;
+        void servingDeployment(deployment)
+          .then(ensureRunning)
+          .catch(() => {
+            // The next request starts it and reports what went wrong.
+          });
+      },
+      catch: asRuntimeError("BackendRuntime.activate"),
     });
 
   /** Every bundle kept in the data directory (this server's and others'), for retention cleanup. */
@@ -579,7 +610,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     );
 
   return {
-    service: { publish, dispatch, listPublished, retire } satisfies BackendRuntime["Service"],
+    service: { publish, dispatch, listPublished, retire, activate } satisfies BackendRuntime["Service"],
     streams: { dispatch: dispatchIncoming } satisfies BackendStreams["Service"],
     shutdown,
     processIds,

@@ -12,6 +12,7 @@ import {
   type WorkflowStepOutcome,
   workflowRetryDelaySeconds,
 } from "@w7s/core";
+import { makeWakeSignal } from "../shared/wakeSignal.js";
 import type { LeasedInstance, WorkflowStore } from "./workflowStore.js";
 
 export interface WorkflowRunnerOptions {
@@ -44,28 +45,7 @@ export const startWorkflowRunner = (options: WorkflowRunnerOptions): WorkflowRun
   const maxAttempts = 1 + policy.limit;
   const { store } = options;
   let stopped = false;
-  const waiting = new Set<() => void>();
-  let wakePending = false;
-
-  const waitForWork = () =>
-    new Promise<void>((resolve) => {
-      if (wakePending) {
-        wakePending = false;
-        resolve();
-        return;
-      }
-      const done = () => {
-        clearTimeout(timer);
-        waiting.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, pollMs);
-      waiting.add(done);
-    });
-  const wakeAll = () => {
-    if (waiting.size === 0) wakePending = true;
-    for (const done of [...waiting]) done();
-  };
+  const { waitForWork, wakeAll } = makeWakeSignal(pollMs);
 
   const run = async (leased: LeasedInstance) => {
     if (leased.attempts > maxAttempts) {

@@ -10,4 +10,5 @@ export {
   type TelegramCall,
   type TelegramMessage,
   type TelegramStandIn,
+  type TelegramStandInOptions,
 } from "./telegram.js";

@@ -1,6 +1,8 @@
 /**
  * A local stand-in for the Telegram Bot API methods W7S uses (`sendMessage`, `editMessageText`), speaking
- * the Bot API's JSON: `{ ok: true, result: Message }` or `{ ok: false, error_code, description }`.
+ * the Bot API's JSON: `{ ok: true, result: Message }` or `{ ok: false, error_code, description }`. An outage
+ * can be switched on (every call answers that status), and a stand-in can be started again on the port of
+ * one that was closed, so tests can take Telegram away and bring it back.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -26,13 +28,29 @@ export interface TelegramStandIn {
   readonly url: string;
   readonly calls: TelegramCall[];
   readonly messages: TelegramMessage[];
+  readonly port: number;
   /** A bot token the API accepts; other tokens answer 401 `Unauthorized`. */
   addBot(token: string): void;
+  /**
+   * From now on every call answers `status` (500: `Internal Server Error`, 429: `Too Many Requests` with
+   * `parameters.retry_after` 1), or with `"hang"` never answers, and nothing is sent; `undefined` ends it.
+   */
+  setOutage(status: number | "hang" | undefined): void;
   close(): Promise<void>;
 }
 
-export const startTelegramStandIn = async (): Promise<TelegramStandIn> => {
-  const bots = new Set<string>();
+export interface TelegramStandInOptions {
+  /** Listen on this port (default: any free one). */
+  readonly port?: number;
+  /** Bot tokens accepted from the start. */
+  readonly bots?: readonly string[];
+}
+
+export const startTelegramStandIn = async (
+  options: TelegramStandInOptions = {},
+): Promise<TelegramStandIn> => {
+  const bots = new Set<string>(options.bots ?? []);
+  let outage: number | "hang" | undefined;
   const calls: TelegramCall[] = [];
   const messages: TelegramMessage[] = [];
   let nextId = 100;
@@ -59,6 +77,20 @@ export const startTelegramStandIn = async (): Promise<TelegramStandIn> => {
         return failed(400, "Bad Request: can't parse JSON object");
       }
       calls.push({ method, botToken, body });
+      if (outage === "hang") return;
+      if (outage === 429) {
+        response.writeHead(429, { "content-type": "application/json" });
+        response.end(
+          JSON.stringify({
+            ok: false,
+            error_code: 429,
+            description: "Too Many Requests: retry after 1",
+            parameters: { retry_after: 1 },
+          }),
+        );
+        return;
+      }
+      if (outage !== undefined) return failed(outage, "Internal Server Error");
       if (!bots.has(botToken)) return failed(401, "Unauthorized");
       const chatId = body.chat_id === undefined ? "" : String(body.chat_id);
       const text = typeof body.text === "string" ? body.text : "";
@@ -101,12 +133,20 @@ export const startTelegramStandIn = async (): Promise<TelegramStandIn> => {
       return failed(404, "Not Found");
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
+    port,
     calls,
     messages,
     addBot: (token) => bots.add(token),
+    setOutage: (status) => {
+      outage = status;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -57,6 +57,11 @@ describe("F.11 hourly cleanup", () => {
         metadata: { contentType: "text/plain", etag: "e" },
       });
     }
+    // A deployment replaced long ago but kept for a rollback (I.5 history) keeps its files and backend.
+    const kept = publishMemory(world, "acme", "kept", { files: { "k.txt": "kept" }, backend: true });
+    world.deployments.delete("production:acme:kept");
+    world.backends.set(kept.deploymentId, {} as never);
+    world.publishedAt.set(kept.deploymentId, "2026-05-01T00:00:00.000Z");
     world.backends.set("old-backend", {} as never);
     world.publishedAt.set("old-backend", "2026-05-10T00:00:00.000Z");
     world.backends.set("recent-backend", {} as never);
@@ -85,7 +90,9 @@ describe("F.11 hourly cleanup", () => {
       analyticsEvents: 1,
       failures: [],
     });
-    expect([...world.manifests.keys()].sort()).toEqual([live.manifestKey, "manifest:recent"].sort());
+    expect([...world.manifests.keys()].sort()).toEqual(
+      [live.manifestKey, kept.manifestKey, "manifest:recent"].sort(),
+    );
     expect(world.objects.has("manifest:old/a")).toBe(false);
     expect(world.retired).toEqual(["old-backend"]);
     expect([...world.usage.suspensions.keys()]).toEqual(["b"]);

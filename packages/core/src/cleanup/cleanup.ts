@@ -50,14 +50,14 @@ const PAGE = 500;
 export const cleanupLockKey = (nowMs: number): string =>
   `cleanup_lock:v1:${new Date(nowMs).toISOString().slice(0, 13)}`;
 
-/** Everything a live deployment points to. */
+/** Everything a retained deployment (live, or kept for a rollback) points to. */
 const liveReferences = Effect.gen(function* () {
   const store = yield* DeploymentStore;
   const manifests = new Set<string>();
   const deployments = new Set<string>();
   let cursor: string | undefined;
   do {
-    const page = yield* store.listCurrent({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
+    const page = yield* store.listRetained({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
     for (const { deploymentId, record } of page.items) {
       deployments.add(deploymentId);
       if (record.targets.static !== undefined) manifests.add(record.targets.static.manifestKey);

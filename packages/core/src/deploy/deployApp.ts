@@ -29,6 +29,7 @@ import {
   Internal,
   Unauthorized,
 } from "../errors/httpErrors.js";
+import { type DeployNotice, notifyDeploy } from "../notifications/notify.js";
 import { subscriptionMappings } from "../platform/events.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { AssetStore } from "../ports/AssetStore.js";
@@ -36,6 +37,7 @@ import { BackendRuntime, type RuntimeBinding } from "../ports/BackendRuntime.js"
 import { DeploymentStore } from "../ports/DeploymentStore.js";
 import type { DomainVerifier } from "../ports/DomainVerifier.js";
 import { Ids } from "../ports/Ids.js";
+import type { NotificationStore } from "../ports/NotificationStore.js";
 import type { RuntimeError, StoreError, UpstreamError } from "../ports/PortErrors.js";
 import { Provisioner } from "../ports/Provisioner.js";
 import { RepoAuth } from "../ports/RepoAuth.js";
@@ -48,9 +50,11 @@ import type {
 } from "../ports/records/DeploymentIndexes.js";
 import type { DeploymentRecord } from "../ports/records/DeploymentRecord.js";
 import type { StaticManifest, StaticManifestEntry } from "../ports/records/StaticManifest.js";
+import type { SchedulerLock } from "../ports/SchedulerLock.js";
 import type { UsagePolicyStore } from "../ports/UsagePolicyStore.js";
 import type { UsageStore } from "../ports/UsageStore.js";
 import { enforceNotSuspended, enforceUsageLimit, recordUsage } from "../usage/usageLimits.js";
+import { activateBackend } from "./activateBackends.js";
 import { resolveApplicationIdentity } from "./applicationIdentity.js";
 import { defaultArchiveLimits, makeArchiveBudget } from "./archiveBudget.js";
 import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
@@ -80,7 +84,9 @@ export type DeployServices =
   | UsageStore
   | UsagePolicyStore
   | DomainVerifier
-  | Ids;
+  | Ids
+  | NotificationStore
+  | SchedulerLock;
 
 /** The exact texts of deploy failures that are not archive, layout or manifest checks. */
 export const deployMessages = {
@@ -521,13 +527,22 @@ export const publicRecord = (record: DeploymentRecord) => {
   };
 };
 
-const deploy = (request: Request, config: PlatformConfig) =>
+/** How far a deploy got, for the notification about it: the checked request, and whether the token was accepted. */
+interface DeployProgress {
+  request?: DeployRequest;
+  authorized: boolean;
+  app?: AppRef;
+}
+
+const deploy = (request: Request, config: PlatformConfig, progress: DeployProgress) =>
   Effect.gen(function* () {
     const url = new URL(request.url);
     const deployRequest = yield* fromResult(
       deployRequestPreflight({ headers: request.headers, query: url.searchParams }),
     );
+    progress.request = deployRequest;
     yield* authorize(deployRequest);
+    progress.authorized = true;
     const { archive, manifest, manifestWarnings, vars, secrets } = yield* readDeployInput(request);
     const identity = yield* fromResult(
       resolveApplicationIdentity({
@@ -541,6 +556,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
       orgSlug: deployRequest.ownerSlug,
       repoSlug: identity.repoSlug,
     };
+    progress.app = app;
     yield* checkDeployAllowance(app, config);
     const layout = yield* fromResult(detectLayout([...archive.files.keys()]));
     const domainRoutes = yield* fromResult(
@@ -800,6 +816,7 @@ const deploy = (request: Request, config: PlatformConfig) =>
       Effect.onError(() => discardPublished(published)),
     );
 
+    if (record.targets.worker !== undefined) yield* activateBackend(deploymentId);
     // B.13 side effects: the deploy and its static writes are counted.
     yield* recordUsage({ metric: "deploy", app, outcome: "success" });
     const fileCount = record.targets.static?.fileCount ?? 0;
@@ -841,17 +858,94 @@ export const domainAnswer = (domains: DomainClaimPlan) => ({
   ...(domains.blocked.length > 0 ? { blockedCustomDomains: domains.blocked } : {}),
 });
 
-/** Answers a whole deploy request; every failure becomes its status and JSON envelope, never a throw. */
+type DeployData = Effect.Success<ReturnType<typeof deploy>>;
+
+const warningText = (warning: unknown): string =>
+  typeof warning === "string"
+    ? warning
+    : typeof (warning as { message?: unknown }).message === "string"
+      ? (warning as { message: string }).message
+      : JSON.stringify(warning);
+
+/** The notice of a deploy that got past its preflight (nothing is said about requests that did not). */
+const deployNotice = (
+  progress: DeployProgress,
+  status: number,
+  outcome: { readonly data: DeployData } | { readonly error: string },
+): DeployNotice | undefined => {
+  const request = progress.request;
+  if (request === undefined) return undefined;
+  const app = progress.app ?? {
+    environment: request.environment,
+    orgSlug: request.ownerSlug,
+    repoSlug: request.repoSlug,
+  };
+  if ("error" in outcome)
+    return {
+      _tag: "Failed",
+      app,
+      authorized: progress.authorized,
+      facts: {
+        repository: request.repository,
+        branch: request.branch,
+        commitSha: request.sha,
+        status,
+        error: outcome.error,
+      },
+    };
+  const { data } = outcome;
+  return {
+    _tag: "Deployed",
+    app,
+    telegram: request.telegram,
+    facts: {
+      repository: request.repository,
+      environment: app.environment,
+      branch: request.branch,
+      commitSha: request.sha,
+      staticFiles: data.deployment.targets.static?.fileCount,
+      backend: data.deployment.targets.worker !== undefined,
+      status,
+      url: data.url,
+      warnings: [
+        ...(data.deploymentWarnings ?? []),
+        ...(data.customDomainWarnings ?? []),
+        ...(data.blockedCustomDomains ?? []),
+      ].map(warningText),
+    },
+  };
+};
+
+/** The message of an error envelope (`{"status":"error","error":…}`). */
+const envelopeError = (answer: JsonResponse): string => {
+  try {
+    const parsed = JSON.parse(answer.body) as { error?: unknown };
+    return typeof parsed.error === "string" ? parsed.error : `HTTP ${answer.status}`;
+  } catch {
+    return `HTTP ${answer.status}`;
+  }
+};
+
+/**
+ * Answers a whole deploy request; every failure becomes its status and JSON envelope, never a throw. The
+ * outcome is then handed to the notifications (I.6), which only write to the outbox and cannot fail it.
+ */
 export const deployApp = (
   request: Request,
   config: PlatformConfig,
 ): Effect.Effect<Response, never, DeployServices> =>
-  deploy(request, config).pipe(
-    Effect.map((data) => toResponse(successResponse(data))),
-    Effect.catch((error: HttpError | StoreError) =>
-      Effect.succeed(
-        toResponse(error._tag === "StoreError" ? errorResponse(storeFailure(error)) : errorResponse(error)),
+  Effect.gen(function* () {
+    const progress: DeployProgress = { authorized: false };
+    const failed = (answer: JsonResponse) =>
+      Effect.succeed({ answer, outcome: { error: envelopeError(answer) } });
+    const { answer, outcome } = yield* deploy(request, config, progress).pipe(
+      Effect.map((data) => ({ answer: successResponse(data), outcome: { data } })),
+      Effect.catch((error: HttpError | StoreError) =>
+        failed(error._tag === "StoreError" ? errorResponse(storeFailure(error)) : errorResponse(error)),
       ),
-    ),
-    Effect.catchDefect((defect) => Effect.succeed(toResponse(errorResponseFromUnknown(defect)))),
-  );
+      Effect.catchDefect((defect) => failed(errorResponseFromUnknown(defect))),
+    );
+    const notice = deployNotice(progress, answer.status, outcome);
+    if (notice !== undefined) yield* notifyDeploy(notice, config);
+    return toResponse(answer);
+  });

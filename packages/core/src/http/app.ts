@@ -1,7 +1,7 @@
 /**
  * The HTTP surface every adapter mounts: the deploy API, health, the internal API of the platform bindings
- * (E.3-E.7), the agent API, deployment history and rollback, the TLS question of a reverse proxy, and app
- * routing (D.1) behind the platform's guards. It uses only web standard Request/Response, so the Node server
+ * (E.3-E.7), the agent API, deployment history and rollback, the TLS question of a reverse proxy, the
+ * Telegram bot's webhook (I.6), and app routing (D.1) behind the platform's guards. It uses only web standard Request/Response, so the Node server
  * and the Cloudflare Worker serve the same app.
  */
 import type { Effect } from "effect";
@@ -27,6 +27,7 @@ import { landingPage } from "./landingPage.js";
 import { logsApi } from "./logsApi.js";
 import { markAppAnswer, platformGuards } from "./platformGuards.js";
 import { repoApiRoutes } from "./readOnlyRoutes.js";
+import { answerTelegramWebhook, TELEGRAM_WEBHOOK_PATH, telegramWebhookInfo } from "./telegramWebhook.js";
 import { tlsAsk } from "./tlsAsk.js";
 import { limitsApi, usageApi } from "./usageApi.js";
 
@@ -77,6 +78,8 @@ export const makeHttpApp = ({
   app.get("/api/v1/limits/*", (c) => run(limitsApi(c.req.raw)));
   app.get("/api/v1/logs/*", (c) => run(logsApi(c.req.raw)));
   app.get("/api/v1/analytics/*", (c) => run(analyticsApi(c.req.raw)));
+  app.get(TELEGRAM_WEBHOOK_PATH, () => telegramWebhookInfo(config));
+  app.post(TELEGRAM_WEBHOOK_PATH, (c) => run(answerTelegramWebhook(c.req.raw, config)));
 
   app.all("*", async (c) => {
     const request = c.req.raw;

@@ -6,6 +6,7 @@
  */
 import { scheduleId } from "@w7s/env-naming";
 import { Effect, Option, Result, Schema } from "effect";
+import { activateBackend } from "../deploy/activateBackends.js";
 import { BINDING_TOKEN_KINDS } from "../deploy/bindingTokens.js";
 import type { CustomDomainRouteSpec } from "../deploy/customDomains.js";
 import {
@@ -255,6 +256,7 @@ export const rollbackDeployment = (
             : switched.failure,
         );
       }
+      if (record.targets.worker !== undefined) yield* activateBackend(chosen.deploymentId);
       const first = domains.attached[0];
       const shown = withCustomDomains(
         record,

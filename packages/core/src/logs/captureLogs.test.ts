@@ -50,6 +50,22 @@ describe("G.2 storing captured logs under log.write limits", () => {
     });
   });
 
+  it("counts each stateful-object invocation as one durable_object.request, by outcome, logs or not", async () => {
+    const objectTrace = (outcome: string) => ({ outcome, executionModel: "durableObject", logs: [] });
+    await run(
+      captureLogBatches(
+        [
+          { ...batch(0), traces: [objectTrace("ok"), objectTrace("ok"), { outcome: "ok", logs: [] }] },
+          { ...batch(1), traces: [objectTrace("exception"), ...batch(1).traces] },
+        ],
+        defaultPlatformConfig,
+      ) as never,
+    );
+    expect(
+      world.usage.rollups.get("repo:2026-05-26:production:acme:noisy")?.metrics["durable_object.request"],
+    ).toMatchObject({ count: 3, units: 3, success: 2, error: 1 });
+  });
+
   it("drops a whole batch that would pass the daily limit, and later ones that still would", async () => {
     world.usage.policies.set("usage_limit_policy:v1:repo:acme:noisy", {
       version: 1,

@@ -141,6 +141,33 @@ const admitted = (app: AppRef, sizes: ReadonlyArray<number>, config: PlatformCon
  * Builds, checks, stores and counts the records of several batches; outcomes in the batches' order. A store
  * failure drops the batches it concerned (logged); it never fails the caller.
  */
+/**
+ * `durable_object.request` (F.1): every invocation of a stateful object reaches the tail as a trace of its
+ * own, so the traces are where the requests are counted, once per app, outcome and group.
+ */
+const countObjectRequests = (batches: ReadonlyArray<CapturedBatch>) =>
+  Effect.gen(function* () {
+    const counts = new Map<string, { app: AppRef; success: number; error: number }>();
+    for (const batch of batches) {
+      for (const trace of batch.traces) {
+        if (trace.executionModel !== "durableObject") continue;
+        const key = appKey(batch.app);
+        const count = counts.get(key) ?? { app: batch.app, success: 0, error: 0 };
+        if (trace.outcome === "ok") count.success += 1;
+        else count.error += 1;
+        counts.set(key, count);
+      }
+    }
+    for (const { app, success, error } of counts.values()) {
+      for (const [outcome, count] of [
+        ["success", success],
+        ["error", error],
+      ] as const) {
+        if (count > 0) yield* recordUsage({ metric: "durable_object.request", app, count, outcome });
+      }
+    }
+  });
+
 export const captureLogBatches = (
   batches: ReadonlyArray<CapturedBatch>,
   config: PlatformConfig,
@@ -165,6 +192,7 @@ export const captureLogBatches = (
       }
       built.push(records);
     }
+    yield* countObjectRequests(batches);
     const outcomes: CaptureOutcome[] = built.map(() => ({ stored: 0, dropped: 0, records: [] }));
     const byApp = new Map<string, { app: AppRef; indexes: number[] }>();
     for (const [index, batch] of batches.entries()) {

@@ -14,6 +14,8 @@ export interface TailTrace {
   readonly event?: unknown;
   readonly logs?: unknown;
   readonly exceptions?: unknown;
+  /** `durableObject` for an invocation of a stateful object (a fetch or an RPC method call). */
+  readonly executionModel?: unknown;
 }
 
 /** Who produced the trace, as the platform knows it (never as the trace claims). */

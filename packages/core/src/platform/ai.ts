@@ -7,8 +7,9 @@ import { Effect } from "effect";
 import { BadGateway, BadRequest, PayloadTooLarge, ServiceUnavailable } from "../errors/httpErrors.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { AiProvider } from "../ports/AiProvider.js";
-import { enforceNotSuspended, enforceUsageLimit, recordUsage } from "../usage/usageLimits.js";
+import { enforceNotSuspended, enforceUsageLimit } from "../usage/usageLimits.js";
 import { readTextWithin, requireBearer, resolveCaller } from "./caller.js";
+import { recordServiceEvent } from "./serviceEvents.js";
 
 /** The public name of the first supported model. */
 export const DEFAULT_AI_MODEL = "@w7s/meta/llama-3.1-8b-instruct-fp8";
@@ -83,9 +84,23 @@ export const runAi = (request: Request, config: PlatformConfig) =>
     yield* enforceUsageLimit({ metric: "ai.run", app: caller.app }, config);
     const provider = yield* AiProvider;
     const result = yield* provider.run({ providerModel, input, options }).pipe(
-      Effect.tapError(() => recordUsage({ metric: "ai.run", app: caller.app, outcome: "error" })),
+      Effect.tapError(() =>
+        recordServiceEvent({
+          metric: "ai.run",
+          app: caller.app,
+          source: caller.repository,
+          target: model,
+          outcome: "error",
+        }),
+      ),
       Effect.mapError((error) => new BadGateway({ message: error.description ?? aiMessages.providerFailed })),
     );
-    yield* recordUsage({ metric: "ai.run", app: caller.app, outcome: "success" });
+    yield* recordServiceEvent({
+      metric: "ai.run",
+      app: caller.app,
+      source: caller.repository,
+      target: model,
+      outcome: "success",
+    });
     return { model, result };
   });

@@ -19,7 +19,6 @@ import {
   checkBlockedUsageLimit,
   enforceNotSuspended,
   enforceUsageLimit,
-  recordUsage,
   tooManyRequests,
 } from "../usage/usageLimits.js";
 import {
@@ -34,6 +33,7 @@ import {
   slugSegment,
   storeUnavailable,
 } from "./caller.js";
+import { recordServiceEvent } from "./serviceEvents.js";
 
 export const QUEUES_PREFIX = "/api/v1/queues/";
 
@@ -157,14 +157,20 @@ export const sendQueueMessage = (request: Request, config: PlatformConfig) =>
     yield* enforceNotSuspended(caller.app);
     yield* enforceNotSuspended(targetApp);
     yield* enforceUsageLimit({ metric: "queue.send", app: caller.app }, config);
+    const sendEvent = {
+      metric: "queue.send",
+      app: caller.app,
+      source: caller.repository,
+      target: `${target.owner}/${target.repo}/${target.queue}`,
+    } as const;
     const broker = yield* QueueBroker;
     yield* broker
       .send(declared.queueName, envelope, delay.success === undefined ? {} : { delaySeconds: delay.success })
       .pipe(
-        Effect.tapError(() => recordUsage({ metric: "queue.send", app: caller.app, outcome: "error" })),
+        Effect.tapError(() => recordServiceEvent({ ...sendEvent, outcome: "error" })),
         Effect.mapError((error) => new BadGateway({ message: `Queue send failed: ${error.message}` })),
       );
-    yield* recordUsage({ metric: "queue.send", app: caller.app, outcome: "success" });
+    yield* recordServiceEvent({ ...sendEvent, outcome: "success" });
     return {
       queue: { owner: target.owner, repo: target.repo, name: target.queue },
       enqueuedAt,
@@ -244,21 +250,27 @@ export const deliverQueueBatch = (batch: QueueBatch, config: PlatformConfig) =>
         messages: batch.messages.map(consumerMessage),
       }),
     });
+    const deliveryEvent = {
+      metric: "queue.delivery",
+      app,
+      units,
+      count: units,
+      source: "w7s",
+      target: `${mapping.value.queue}${consumer}`,
+    } as const;
     const runtime = yield* BackendRuntime;
     const answered = yield* Effect.result(runtime.dispatch(deployment.deploymentId, request));
     if (answered._tag === "Failure") {
-      yield* recordUsage({ metric: "queue.delivery", app, units, count: units, outcome: "error" });
+      yield* recordServiceEvent({ ...deliveryEvent, outcome: "error" });
       return failed(answered.failure.description ?? answered.failure.message);
     }
     const response = answered.success;
     yield* Effect.promise(() => response.arrayBuffer().catch(() => undefined));
     const ok = response.status >= 200 && response.status < 300;
-    yield* recordUsage({
-      metric: "queue.delivery",
-      app,
-      units,
-      count: units,
+    yield* recordServiceEvent({
+      ...deliveryEvent,
       outcome: ok ? "success" : "error",
+      status: response.status,
     });
     return ok
       ? ({ _tag: "Acked", status: response.status } satisfies QueueDeliveryOutcome)

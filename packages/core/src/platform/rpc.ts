@@ -4,13 +4,13 @@
  * request with the caller's identity headers (never the caller's own `x-w7s-*` or its token) and its answer
  * goes back verbatim.
  */
-import { Effect } from "effect";
+import { Duration, Effect } from "effect";
 import { authorizeCall } from "../authorization/authorizeCall.js";
 import { BadRequest, NotFound } from "../errors/httpErrors.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { BackendRuntime } from "../ports/BackendRuntime.js";
 import { PLATFORM_HEADER_PREFIX } from "../routing/backendDispatch.js";
-import { enforceNotSuspended, enforceUsageLimit, recordUsage } from "../usage/usageLimits.js";
+import { enforceNotSuspended, enforceUsageLimit } from "../usage/usageLimits.js";
 import {
   currentDeployment,
   decodeSegment,
@@ -23,6 +23,7 @@ import {
   segmentsAfter,
   slugSegment,
 } from "./caller.js";
+import { recordServiceEvent } from "./serviceEvents.js";
 
 export const RPC_PREFIX = "/api/v1/rpc/";
 
@@ -92,10 +93,23 @@ export const rpcCall = (request: Request, config: PlatformConfig) =>
       ...(hasBody ? { body: request.body, duplex: "half" } : {}),
     } as RequestInit);
     const runtime = yield* BackendRuntime;
-    const response = yield* runtime.dispatch(deployment.deploymentId, outgoing).pipe(
-      Effect.tapError(() => recordUsage({ metric: "rpc.dispatch", app: caller.app, outcome: "error" })),
+    const event = {
+      metric: "rpc.dispatch",
+      app: caller.app,
+      source: caller.repository,
+      target: `${target.owner}/${target.repo}${target.path}`,
+      method: request.method,
+    } as const;
+    const [took, response] = yield* runtime.dispatch(deployment.deploymentId, outgoing).pipe(
+      Effect.timed,
+      Effect.tapError(() => recordServiceEvent({ ...event, outcome: "error" })),
       Effect.mapError(dispatchFailure),
     );
-    yield* recordUsage({ metric: "rpc.dispatch", app: caller.app, outcome: outcomeOf(response.status) });
+    yield* recordServiceEvent({
+      ...event,
+      outcome: outcomeOf(response.status),
+      status: response.status,
+      durationMs: Duration.toMillis(took),
+    });
     return response;
   });

@@ -13,9 +13,10 @@ import { DeploymentStore } from "../ports/DeploymentStore.js";
 import type { AppRef } from "../ports/records/AppRef.js";
 import type { ScheduleMapping } from "../ports/records/DeploymentIndexes.js";
 import { SchedulerLock } from "../ports/SchedulerLock.js";
-import { checkBlockedUsageLimit, recordUsage, tooManyRequests } from "../usage/usageLimits.js";
+import { checkBlockedUsageLimit, tooManyRequests } from "../usage/usageLimits.js";
 import { recordPlatformLog } from "./appLog.js";
 import { currentDeployment, identityHeaders, internalUrl } from "./caller.js";
+import { recordServiceEvent } from "./serviceEvents.js";
 
 /** How long a minute's claim is kept (the reference's 3600 s). */
 export const SCHEDULE_LOCK_TTL_SECONDS = 3_600;
@@ -122,18 +123,28 @@ const deliverOne = (mapping: ScheduleMapping, scheduledTime: string, config: Pla
         environment: app.environment,
       }),
     });
+    const deliveryEvent = {
+      metric: "schedule.delivery",
+      app,
+      source: "w7s",
+      target: `${mapping.cron} ${mapping.path}`,
+    } as const;
     const runtime = yield* BackendRuntime;
     const answered = yield* Effect.result(runtime.dispatch(deployment.deploymentId, outgoing));
     if (answered._tag === "Failure") {
       const error = scheduleMessages.dispatchFailed(answered.failure.description ?? answered.failure.reason);
-      yield* recordUsage({ metric: "schedule.delivery", app, outcome: "error" });
+      yield* recordServiceEvent({ ...deliveryEvent, outcome: "error" });
       yield* recordPlatformLog({ app, scriptName, level: "error", text: error, request });
       return { id: mapping.id, outcome: "failed", error } as const;
     }
     const response = answered.success;
     yield* Effect.promise(() => response.arrayBuffer().catch(() => undefined));
     const ok = response.status >= 200 && response.status < 300;
-    yield* recordUsage({ metric: "schedule.delivery", app, outcome: ok ? "success" : "error" });
+    yield* recordServiceEvent({
+      ...deliveryEvent,
+      outcome: ok ? "success" : "error",
+      status: response.status,
+    });
     if (ok) return { id: mapping.id, outcome: "delivered", status: response.status } as const;
     const error = scheduleMessages.consumerFailed(response.status);
     yield* recordPlatformLog({

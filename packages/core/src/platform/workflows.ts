@@ -30,7 +30,6 @@ import {
   checkBlockedUsageLimit,
   enforceNotSuspended,
   enforceUsageLimit,
-  recordUsage,
   tooManyRequests,
 } from "../usage/usageLimits.js";
 import {
@@ -44,6 +43,7 @@ import {
   segmentsAfter,
   slugSegment,
 } from "./caller.js";
+import { recordServiceEvent } from "./serviceEvents.js";
 
 export const WORKFLOWS_PREFIX = "/api/v1/workflows/";
 
@@ -207,7 +207,13 @@ export const startWorkflow = (request: Request, config: PlatformConfig) =>
         ),
       );
     if (created._tag === "ActiveLimit") return yield* Effect.fail(activeLimitError(created.active));
-    yield* recordUsage({ metric: "workflow.create", app: target.caller.app, outcome: "success" });
+    yield* recordServiceEvent({
+      metric: "workflow.create",
+      app: target.caller.app,
+      source: target.caller.repository,
+      target: `${target.app.orgSlug}/${target.app.repoSlug}/${target.workflow}`,
+      outcome: "success",
+    });
     return {
       workflow: { owner: target.app.orgSlug, repo: target.app.repoSlug, name: target.workflow },
       instance: { id, status: created.status },
@@ -304,6 +310,12 @@ export const deliverWorkflowInstance = (
         payload: instance.payload,
       }),
     });
+    const deliveryEvent = {
+      metric: "workflow.delivery",
+      app,
+      source: instance.caller.repository,
+      target: `${instance.target.workflow} ${path}`,
+    } as const;
     const runtime = yield* BackendRuntime;
     const attempt = Effect.gen(function* () {
       const response = yield* runtime.dispatch(deployment.deploymentId, request);
@@ -314,16 +326,20 @@ export const deliverWorkflowInstance = (
       attempt.pipe(Effect.timeoutOption(Duration.seconds(policy.timeoutSeconds))),
     );
     if (answered._tag === "Failure") {
-      yield* recordUsage({ metric: "workflow.delivery", app, outcome: "error" });
+      yield* recordServiceEvent({ ...deliveryEvent, outcome: "error" });
       return { _tag: "Failed", error: answered.failure.description ?? answered.failure.message } as const;
     }
     if (Option.isNone(answered.success)) {
-      yield* recordUsage({ metric: "workflow.delivery", app, outcome: "error" });
+      yield* recordServiceEvent({ ...deliveryEvent, outcome: "error" });
       return { _tag: "Failed", error: workflowMessages.timedOut(policy.timeoutSeconds) } as const;
     }
     const { response, body } = answered.success.value;
     const ok = response.status >= 200 && response.status < 300;
-    yield* recordUsage({ metric: "workflow.delivery", app, outcome: ok ? "success" : "error" });
+    yield* recordServiceEvent({
+      ...deliveryEvent,
+      outcome: ok ? "success" : "error",
+      status: response.status,
+    });
     if (!ok) return { _tag: "Failed", error: workflowMessages.consumerFailed(response.status) } as const;
     return {
       _tag: "Done",

@@ -72,5 +72,12 @@ export class BackendRuntime extends Context.Service<
     readonly listPublished: () => Effect.Effect<ReadonlyArray<PublishedBackend>, RuntimeError>;
     /** Stops and removes a backend no deployment uses any more; unknown ids are ignored. */
     readonly retire: (deploymentId: string) => Effect.Effect<void, RuntimeError>;
+    /**
+     * Told that a backend is now its app's live one: a deploy or a rollback switched to it, or the server
+     * started with it live. A runtime that keeps per-app state outside the deployment (stateful objects
+     * and their alarms) hands that state to it and starts it; others need not implement this. It must
+     * answer at once; the switch has already happened and does not wait for, or depend on, the answer.
+     */
+    readonly activate?: (deploymentId: string) => Effect.Effect<void, RuntimeError>;
   }
 >()("@w7s/core/BackendRuntime") {}

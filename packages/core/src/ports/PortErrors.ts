@@ -74,3 +74,20 @@ export class UpstreamError extends Data.TaggedError("UpstreamError")<PortFailure
     return describe(this);
   }
 }
+
+/**
+ * Reasons a chat message could not be delivered: the service is down or answered 5xx (`Unavailable`), it
+ * asked us to slow down (`RateLimited`, with `retryAfterSeconds`), took too long (`Timeout`), refused this
+ * message for good (`Rejected`: unknown chat, bot blocked, bad text), or the bot token is wrong or unset
+ * (`Misconfigured`).
+ */
+export type NotifyErrorReason = "Unavailable" | "RateLimited" | "Timeout" | "Rejected" | "Misconfigured";
+
+/** Notifier failures; the first three are worth retrying later, the last two are not. */
+export class NotifyError extends Data.TaggedError("NotifyError")<
+  PortFailure<NotifyErrorReason> & { readonly retryAfterSeconds?: number }
+> {
+  override get message(): string {
+    return describe(this);
+  }
+}

@@ -15,7 +15,12 @@ import {
   burstCounters as scopeCounters,
   suspendsOnBurst,
 } from "@w7s/usage-policy";
-import { Clock, Effect, Exit, type Scope, Semaphore } from "effect";
+import { Cause, Clock, Effect, Exit, type Scope, Semaphore } from "effect";
+import {
+  type NotificationServices,
+  notifyAppSuspended,
+  notifyUsageCollectionFailure,
+} from "../notifications/notify.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { AnalyticsSink } from "../ports/AnalyticsSink.js";
 import type { AnalyticsEvent } from "../ports/records/AnalyticsEvent.js";
@@ -64,6 +69,11 @@ export interface RequestAccounting {
   readonly account: (response: AccountedResponse) => void;
   readonly showcase?: (request: ShowcaseRequest) => void;
 }
+
+const describeCause = (cause: unknown): string => {
+  const error = Cause.isCause(cause) ? Cause.squash(cause) : cause;
+  return error instanceof Error ? error.message : String(error);
+};
 
 /** `outcome` of usage and analytics: success for 200-399 (D.8, G.3). */
 export const outcomeOfStatus = (status: number): "success" | "error" =>
@@ -212,9 +222,15 @@ const SUSPENSION_CACHE_CAPACITY = 10_000;
 export const makeRuntimeAccountant = (
   config: PlatformConfig,
   options: RuntimeAccountantOptions = {},
-): Effect.Effect<RuntimeAccountant, never, Scope.Scope | UsageStore | UsagePolicyStore | AnalyticsSink> =>
+): Effect.Effect<
+  RuntimeAccountant,
+  never,
+  Scope.Scope | UsageStore | UsagePolicyStore | AnalyticsSink | NotificationServices
+> =>
   Effect.gen(function* () {
-    const context = yield* Effect.context<UsageStore | UsagePolicyStore | AnalyticsSink>();
+    const context = yield* Effect.context<
+      UsageStore | UsagePolicyStore | AnalyticsSink | NotificationServices
+    >();
     const clock = yield* Clock.Clock;
     const flushIntervalMs = options.flushIntervalMs ?? 100;
     const ttlMs = options.suspensionTtlMs ?? 5_000;
@@ -228,6 +244,12 @@ export const makeRuntimeAccountant = (
     let events: AnalyticsEvent[] = [];
     let noted = 0;
     const suspensions = new Map<string, CachedSuspension>();
+    // What went wrong during the current flush, for the managers' "usage collection failures" message.
+    let flushFailures: string[] = [];
+    const flushFailed = (cause: unknown) => {
+      flushFailures.push(describeCause(cause));
+      options.onFlushFailure?.(cause);
+    };
 
     const addIncrement = (into: Map<string, UsageIncrement>, increment: UsageIncrement) => {
       const key = [
@@ -322,7 +344,7 @@ export const makeRuntimeAccountant = (
             for (const [index, exit] of exits.entries()) {
               if (Exit.isSuccess(exit)) continue;
               addIncrement(increments, taken[index]!);
-              options.onFlushFailure?.(exit.cause);
+              flushFailed(exit.cause);
             }
           }),
         ),
@@ -354,12 +376,21 @@ export const makeRuntimeAccountant = (
                         options.onSuspended?.(state);
                       }),
                     ),
+                    Effect.tap((state) => notifyAppSuspended(state, config)),
                   ),
             ),
-            Effect.catchCause((cause) => Effect.sync(() => options.onFlushFailure?.(cause))),
+            Effect.catchCause((cause) => Effect.sync(() => flushFailed(cause))),
           ),
         { concurrency: 4, discard: true },
       );
+    });
+
+    const reportFailures = Effect.suspend(() => {
+      const failures = flushFailures;
+      flushFailures = [];
+      return failures.length === 0
+        ? Effect.void
+        : notifyUsageCollectionFailure({ failures: failures.length, firstFailure: failures[0]! }, config);
     });
 
     // Increments first: the checks read the rollups they add to.
@@ -368,6 +399,7 @@ export const makeRuntimeAccountant = (
         writeIncrements.pipe(
           Effect.andThen(checkBatches),
           Effect.andThen(writeEvents),
+          Effect.andThen(reportFailures),
           Effect.provideContext(context),
         ),
       ),
