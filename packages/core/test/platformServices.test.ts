@@ -575,7 +575,7 @@ describe("events", () => {
       "/api/v1/events/acme/orders",
       { subject: "orders.*" },
       400,
-      "Event subject must be a subject: dot-separated letters, digits, '_' or '-' (orders.created), at most 128 characters, no wildcards.",
+      `Invalid event subject "orders.*": use dot-separated letters, digits, '_' or '-' (orders.created), at most 128 characters, no wildcards.`,
     ],
     [
       "another app's path",

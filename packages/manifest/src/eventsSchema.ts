@@ -18,14 +18,14 @@ export const EVENT_SUBJECT_PATTERN = new RegExp(
   "u",
 );
 
-const SUBJECT_MESSAGE = `must be a subject: dot-separated letters, digits, '_' or '-' (orders.created), at most ${MAX_EVENT_SUBJECT_LENGTH} characters, no wildcards.`;
+/** What a subject may be, as the errors of manifests and publish requests say it. */
+export const EVENT_SUBJECT_RULE = `dot-separated letters, digits, '_' or '-' (orders.created), at most ${MAX_EVENT_SUBJECT_LENGTH} characters, no wildcards`;
+
+const SUBJECT_MESSAGE = `must be a subject: ${EVENT_SUBJECT_RULE}.`;
 
 /** The subject a publish request or manifest names, trimmed and lowercased, or `undefined` when it is not one. */
 export const normalizeEventSubject = (subject: string): string | undefined =>
   EVENT_SUBJECT_PATTERN.test(subject) ? subject.trim().toLowerCase() : undefined;
-
-/** Why a text is not a subject, as a whole sentence naming it (for publish requests). */
-export const invalidEventSubjectMessage = (field: string): string => `${field} ${SUBJECT_MESSAGE}`;
 
 export const EventSubject = Schema.String.annotate({
   message: "must be a string.",

@@ -12,9 +12,9 @@ export type {
 export { type CronSchedule, collapseCronWhitespace, InvalidCron, parseCron } from "./cron.js";
 export {
   EVENT_SUBJECT_PATTERN,
+  EVENT_SUBJECT_RULE,
   type EventSubscription,
   type Events,
-  invalidEventSubjectMessage,
   MAX_EVENT_SUBJECT_LENGTH,
   normalizeEventSubject,
 } from "./eventsSchema.js";

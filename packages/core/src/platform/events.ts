@@ -4,7 +4,7 @@
  * from the live deployments of the publisher's environment (an index each deploy replaces), and each
  * subscriber queue gets one ordinary queue message, so delivery, retries and dead letters are the queues'.
  */
-import { invalidEventSubjectMessage, normalizeEventSubject } from "@w7s/manifest";
+import { EVENT_SUBJECT_RULE, MAX_EVENT_SUBJECT_LENGTH, normalizeEventSubject } from "@w7s/manifest";
 import { Effect, Result, type Schema } from "effect";
 import { authorizeCall, type CallParty } from "../authorization/authorizeCall.js";
 import { BadGateway, BadRequest, Forbidden, PayloadTooLarge } from "../errors/httpErrors.js";
@@ -33,7 +33,8 @@ export const EVENTS_PREFIX = "/api/v1/events/";
 export const eventMessages = {
   target: "Events target must be /api/v1/events/<owner>/<repo>.",
   invalidBody: 'Event body must be a JSON object {"subject": "<subject>", "data": <any JSON>}.',
-  invalidSubject: invalidEventSubjectMessage("Event subject"),
+  invalidSubject: (subject: string) =>
+    `Invalid event subject ${JSON.stringify(subject.slice(0, MAX_EVENT_SUBJECT_LENGTH + 1))}: use ${EVENT_SUBJECT_RULE}.`,
   notSelf: (repository: string) => `An app publishes only its own events: use /api/v1/events/${repository}.`,
   notDeclared: (subject: string, repository: string) =>
     `Subject ${subject} is not declared in events.publish of ${repository}. Add it to w7s.json and redeploy.`,
@@ -58,7 +59,8 @@ export const parseEventBody = (
   const { subject, data } = parsed as { subject?: unknown; data?: Schema.Json };
   if (typeof subject !== "string") return Result.fail(new BadRequest({ message: eventMessages.invalidBody }));
   const normalized = normalizeEventSubject(subject);
-  if (normalized === undefined) return Result.fail(new BadRequest({ message: eventMessages.invalidSubject }));
+  if (normalized === undefined)
+    return Result.fail(new BadRequest({ message: eventMessages.invalidSubject(subject) }));
   return Result.succeed({ subject: normalized, data: data ?? null });
 };
 
