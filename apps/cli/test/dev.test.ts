@@ -356,8 +356,9 @@ describe("w7s dev: queue consumer and schedule", () => {
     const root = writeApp({
       "w7s.json": JSON.stringify({
         bindings: { kv: ["STATE"] },
-        queues: ["jobs"],
+        queues: ["jobs", "inbox"],
         schedules: [{ cron: "*/5 * * * *", path: "/_w7s/schedules/tick" }],
+        events: { publish: ["jobs.done"], subscribe: [{ subject: "jobs.done", queue: "inbox" }] },
       }),
       "backend/index.js": `export default { async fetch(request, env) {
         const url = new URL(request.url);
@@ -365,6 +366,17 @@ describe("w7s dev: queue consumer and schedule", () => {
           const sent = await env.W7S_QUEUE.fetch("https://w7s.internal/api/v1/queues/acme/jobs-app/jobs", {
             method: "POST", headers: { authorization: "Bearer " + env.W7S_QUEUE_TOKEN }, body: JSON.stringify({ job: 7 }) });
           return new Response(await sent.text(), { status: sent.status });
+        }
+        if (url.pathname === "/publish") {
+          const published = await env.W7S_EVENTS.fetch("https://w7s.internal/api/v1/events/acme/jobs-app", {
+            method: "POST", headers: { authorization: "Bearer " + env.W7S_EVENTS_TOKEN },
+            body: JSON.stringify({ subject: url.searchParams.get("subject"), data: { job: 7 } }) });
+          return new Response(await published.text(), { status: published.status });
+        }
+        if (url.pathname === "/_w7s/queues/inbox") {
+          const batch = await request.json();
+          await env.STATE.put("event", JSON.stringify(batch.messages[0]));
+          return new Response("ok");
         }
         if (url.pathname === "/_w7s/queues/jobs") {
           const batch = await request.json();
@@ -377,7 +389,7 @@ describe("w7s dev: queue consumer and schedule", () => {
           return new Response("ok");
         }
         if (url.pathname === "/state") {
-          return Response.json({ delivered: JSON.parse((await env.STATE.get("delivered")) ?? "null"), tick: JSON.parse((await env.STATE.get("tick")) ?? "null") });
+          return Response.json({ delivered: JSON.parse((await env.STATE.get("delivered")) ?? "null"), tick: JSON.parse((await env.STATE.get("tick")) ?? "null"), event: JSON.parse((await env.STATE.get("event")) ?? "null") });
         }
         return new Response("no", { status: 404 });
       } };`,
@@ -409,5 +421,40 @@ describe("w7s dev: queue consumer and schedule", () => {
     expect(
       (await get(dev, "acme.local.w7s.cloud", "/jobs-app/_w7s/queues/jobs", { method: "POST" })).status,
     ).toBe(404);
+  });
+
+  it("publishes a W7S_EVENTS event to the app's own subscription, and refuses an undeclared subject", async () => {
+    const published = JSON.parse(
+      (await get(dev, "acme.local.w7s.cloud", "/jobs-app/publish?subject=jobs.done")).body,
+    );
+    expect(published).toMatchObject({
+      status: "success",
+      data: {
+        event: { subject: "jobs.done" },
+        deliveries: [{ repository: "acme/jobs-app", queue: "inbox" }],
+      },
+    });
+    const deadline = Date.now() + 5_000;
+    let state: { event: Record<string, unknown> | null } = { event: null };
+    while (Date.now() < deadline && state.event === null) {
+      state = JSON.parse((await get(dev, "acme.local.w7s.cloud", "/jobs-app/state")).body);
+      if (state.event === null) await new Promise((done) => setTimeout(done, 50));
+    }
+    expect(state.event).toMatchObject({
+      attempts: 1,
+      caller: { repository: "acme/jobs-app" },
+      body: {
+        type: "w7s.event",
+        id: published.data.event.id,
+        subject: "jobs.done",
+        publisher: { repository: "acme/jobs-app", environment: "production" },
+        data: { job: 7 },
+      },
+    });
+    const refused = await get(dev, "acme.local.w7s.cloud", "/jobs-app/publish?subject=jobs.lost");
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error).toBe(
+      "Subject jobs.lost is not declared in events.publish of acme/jobs-app. Add it to w7s.json and redeploy.",
+    );
   });
 });

@@ -338,6 +338,7 @@ const schedulerBench = async () => {
             deployedAt,
           })),
           queues: [],
+          subscriptions: [],
           claimDomains: [],
           releaseDomains: [],
         });

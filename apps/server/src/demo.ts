@@ -156,7 +156,7 @@ const TRY_PATHS: Readonly<Record<string, { readonly open?: string; readonly curl
     open: "orders/new?item=book&email=ada@example.com",
     curl: "orders/new?item=book&email=ada@example.com",
   },
-  "event-router": { open: "events", curl: "subscriptions" },
+  "event-log": { open: "events", curl: "events" },
   "email-worker": { open: "sent", curl: "sent" },
   "queue-producer": { open: "enqueue?text=hello", curl: "enqueue?text=hello" },
   "queue-consumer": { open: "latest", curl: "latest" },
@@ -204,7 +204,7 @@ export const runDemo = async (
   console.log("\nTry them (apps answer on *.localhost, which resolves to this machine):");
   for (const line of demoUrlLines(server, outcomes)) console.log(line);
   console.log(
-    "\nEvent fan-out: create an order at order-api, then see it routed at event-router/events and its email at\n" +
+    "\nEvent fan-out: create an order at order-api, then see the event at event-log/events and its email at\n" +
       "email-worker/sent. Cross-owner queue: queue-producer/enqueue sends to partner/queue-consumer (see /latest).",
   );
   console.log(`\nDeploy your own with this local operator token (valid while this server runs): ${token}`);

@@ -202,12 +202,18 @@ describe("the embedded default with the examples deployed", () => {
       "/order-api/orders/new?item=lamp&email=grace@example.com",
     );
     expect(created).toMatchObject({ published: true, order: { item: "lamp", status: "created" } });
+    expect(created.deliveries).toEqual([
+      { repository: "demo/email-worker", queue: "emails" },
+      { repository: "demo/event-log", queue: "events" },
+      { repository: "demo/order-api", queue: "order-status" },
+    ]);
     const id = created.order.id as string;
-    const routed = await eventually(
+    const eventId = created.event.id as string;
+    const delivered = await eventually(
       () => json("demo.w7s.localhost", `/order-api/orders/${id}`),
-      (answer) => answer.order.status === "routed",
+      (answer) => answer.order.status === "delivered",
     );
-    expect(routed.order.routedAt).toEqual(expect.any(String));
+    expect(delivered.order.deliveredAt).toEqual(expect.any(String));
     const sent = await eventually(
       () => json("demo.w7s.localhost", "/email-worker/sent"),
       (answer) => answer.sent.some((email: { orderId: string }) => email.orderId === id),
@@ -215,13 +221,17 @@ describe("the embedded default with the examples deployed", () => {
     expect(sent.sent.find((email: { orderId: string }) => email.orderId === id)).toMatchObject({
       to: "grace@example.com",
       subject: "Your order of lamp",
-      routedBy: "demo/event-router",
+      eventId,
+      publishedBy: "demo/order-api",
     });
-    const events = await json("demo.w7s.localhost", "/event-router/events");
-    expect(events.events[0]).toMatchObject({
+    const logged = await eventually(
+      () => json("demo.w7s.localhost", "/event-log/events"),
+      (answer) => answer.events.some((event: { id: string }) => event.id === eventId),
+    );
+    expect(logged.events.find((event: { id: string }) => event.id === eventId)).toMatchObject({
       subject: "orders.created",
-      from: "demo/order-api",
-      to: ["email-worker/emails", "order-api/order-status"],
+      publisher: "demo/order-api",
+      data: { orderId: id, item: "lamp", email: "grace@example.com" },
     });
 
     const queued = await json("demo.w7s.localhost", "/queue-producer/enqueue?text=from-demo");

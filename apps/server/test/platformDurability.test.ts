@@ -1,7 +1,7 @@
 /**
- * E.4 and E.5 under failure: queued messages survive `kill -9` of the server during delivery, and two servers
- * sharing one Postgres deliver each schedule exactly once per minute; a restart within a minute catches that
- * minute up without delivering it twice.
+ * E.4 and E.5 under failure: queued messages and published events survive `kill -9` of the server during
+ * delivery, and two servers sharing one Postgres deliver each schedule exactly once per minute; a restart
+ * within a minute catches that minute up without delivering it twice.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -14,7 +14,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, type ServerSettings } from "../src/config.js";
 import { type RunningServer, startServer } from "../src/server.js";
-import { consumerApp, tickerApp } from "./support/recorderApps.js";
+import { consumerApp, eventPublisherApp, eventSubscriberApp, tickerApp } from "./support/recorderApps.js";
 
 const TOKEN = "durability-token";
 const MINUTE = 60_000;
@@ -55,50 +55,60 @@ const until = async (condition: () => Promise<boolean>, timeoutMs: number, what:
   }
 };
 
-describe("kill -9 during queue delivery (E.4 at-least-once)", () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of children) child.kill("SIGKILL");
-  });
-  const cli = resolve(import.meta.dirname, "../src/cli.ts");
-  const hook = resolve(import.meta.dirname, "../../../packages/core/bench/resolveTs.ts");
-  const serve = (dataDir: string) =>
-    new Promise<{ child: ChildProcess; url: string }>((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        [
-          "--conditions=source",
-          "--import",
-          hook,
-          cli,
-          "serve",
-          "--port",
-          "0",
-          "--data-dir",
-          dataDir,
-          "--deploy-token",
-          TOKEN,
-          "--queue-lease-seconds",
-          "2",
-          // 1,000 messages in seconds are far over the free-tier queue burst windows.
-          "--limit-exempt-owners",
-          "crash",
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
-      children.push(child);
-      let output = "";
-      child.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-        if (port !== undefined) done({ child, url: `http://127.0.0.1:${port}` });
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.once("exit", (code, signal) => fail(new Error(`server exited (${code ?? signal}): ${output}`)));
-    });
+/** Server processes the crash tests start, killed when the file is done. */
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+});
+const cli = resolve(import.meta.dirname, "../src/cli.ts");
+const hook = resolve(import.meta.dirname, "../../../packages/core/bench/resolveTs.ts");
 
+/** Runs `w7s serve` on `dataDir` as its own process, so the test can kill it with SIGKILL. */
+const serve = (dataDir: string) =>
+  new Promise<{ child: ChildProcess; url: string }>((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        "--import",
+        hook,
+        cli,
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        dataDir,
+        "--deploy-token",
+        TOKEN,
+        "--queue-lease-seconds",
+        "2",
+        // 1,000 messages in seconds are far over the free-tier queue burst windows.
+        "--limit-exempt-owners",
+        "crash",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(child);
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port !== undefined) done({ child, url: `http://127.0.0.1:${port}` });
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("exit", (code, signal) => fail(new Error(`server exited (${code ?? signal}): ${output}`)));
+  });
+
+/** Kills the server with SIGKILL and starts a new one on the same data directory. */
+const killAndRestart = async (server: { child: ChildProcess }, dataDir: string) => {
+  server.child.kill("SIGKILL");
+  await new Promise((done) => server.child.once("exit", done));
+  return serve(dataDir);
+};
+
+describe("kill -9 during queue delivery (E.4 at-least-once)", () => {
   it("1,000 messages, the server killed twice mid-delivery: every message delivered, none lost, at most 4 times each", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "w7s-crash-"));
     let server = await serve(dataDir);
@@ -116,9 +126,7 @@ describe("kill -9 during queue delivery (E.4 at-least-once)", () => {
     for (const threshold of [150, 500]) {
       await until(async () => distinct(await seen()) >= threshold, 60_000, `${threshold} messages delivered`);
       kills.push(distinct(await seen()));
-      server.child.kill("SIGKILL");
-      await new Promise((done) => server.child.once("exit", done));
-      server = await serve(dataDir);
+      server = await killAndRestart(server, dataDir);
     }
     await until(async () => distinct(await seen()) === 1000, 120_000, "all 1,000 messages delivered");
     // Leases of batches that were in flight at the last kill run out after 2 s; let stragglers land.
@@ -139,6 +147,71 @@ describe("kill -9 during queue delivery (E.4 at-least-once)", () => {
     for (const attempts of redelivered) expect(new Set(attempts).size).toBe(attempts.length);
     console.log(
       `crash test: killed at ${kills.join(" and ")} distinct deliveries; ${keys.length} deliveries for 1000 messages, ${redelivered.length} delivered more than once`,
+    );
+    server.child.kill("SIGTERM");
+  }, 240_000);
+});
+
+describe("kill -9 during event delivery (events keep the queues' at-least-once)", () => {
+  it("500 events to two subscribers, the server killed twice mid-delivery: each reaches both, none lost", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-event-crash-"));
+    let server = await serve(dataDir);
+    const subscribers = ["billing", "mailer"];
+    for (const repo of subscribers) await deploy(server.url, `crash/${repo}`, eventSubscriberApp(300));
+    await deploy(server.url, "crash/orders", eventPublisherApp());
+    const published = await getJson<{ published: number }>(
+      server.url,
+      "crash.w7s.localhost",
+      "/orders/publish?count=500",
+    );
+    expect(published).toEqual({ published: 500, failed: 0 });
+
+    /** `<subscriber> <n> <event id> <attempts>` for every delivery recorded so far. */
+    const seen = async () =>
+      (
+        await Promise.all(
+          subscribers.map(async (repo) =>
+            (
+              await getJson<string[]>(server.url, "crash.w7s.localhost", `/${repo}/seen`)
+            ).map((key) => {
+              const [, n, eventId, , attempts] = key.split(":");
+              return { repo, n: Number(n), eventId: eventId!, attempts: Number(attempts) };
+            }),
+          ),
+        )
+      ).flat();
+    const distinct = (deliveries: Awaited<ReturnType<typeof seen>>) =>
+      new Set(deliveries.map((delivery) => `${delivery.repo} ${delivery.n}`)).size;
+    const kills: number[] = [];
+    for (const threshold of [150, 500]) {
+      await until(async () => distinct(await seen()) >= threshold, 60_000, `${threshold} deliveries`);
+      kills.push(distinct(await seen()));
+      server = await killAndRestart(server, dataDir);
+    }
+    await until(async () => distinct(await seen()) === 1000, 120_000, "all 1,000 deliveries");
+    await new Promise((done) => setTimeout(done, 4_000));
+    const deliveries = await seen();
+    for (const repo of subscribers) {
+      const mine = deliveries.filter((delivery) => delivery.repo === repo);
+      expect([...new Set(mine.map((delivery) => delivery.n))].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 500 }, (_, n) => n),
+      );
+      const perEvent = new Map<number, number[]>();
+      for (const delivery of mine)
+        perEvent.set(delivery.n, [...(perEvent.get(delivery.n) ?? []), delivery.attempts]);
+      for (const attempts of perEvent.values()) {
+        expect(attempts.length).toBeLessThanOrEqual(4);
+        // A redelivery is the same message again, with a higher attempt number.
+        expect(new Set(attempts).size).toBe(attempts.length);
+      }
+    }
+    // One publish is one event: both subscribers saw the same id for each n, and no n got two ids.
+    const idsOf = new Map<number, Set<string>>();
+    for (const delivery of deliveries)
+      idsOf.set(delivery.n, (idsOf.get(delivery.n) ?? new Set()).add(delivery.eventId));
+    expect([...idsOf.values()].every((ids) => ids.size === 1)).toBe(true);
+    console.log(
+      `event crash test: killed at ${kills.join(" and ")} distinct deliveries; ${deliveries.length} deliveries for 1000`,
     );
     server.child.kill("SIGTERM");
   }, 240_000);

@@ -1,7 +1,8 @@
 /**
- * The email worker of the fan-out example: it consumes its `emails` queue and writes each order confirmation
- * it would send to its outbox (a real worker would call an email API here). Returning non-2xx would make the
- * platform retry the whole batch, 10 s later, up to three times.
+ * The email worker of the fan-out example: its w7s.json subscribes its `emails` queue to `orders.created`,
+ * and it writes each order confirmation it would send to its outbox, keyed by event id so a redelivery does
+ * not send twice (a real worker would call an email API here). Returning non-2xx would make the platform
+ * retry the whole batch, 10 s later, up to three times.
  */
 export default {
   async fetch(request, env) {
@@ -9,15 +10,17 @@ export default {
     if (url.pathname === "/_w7s/queues/emails" && request.method === "POST") {
       const batch = await request.json();
       for (const message of batch.messages) {
-        const { orderId, item, email } = message.body.data;
+        const event = message.body;
+        const { orderId, item, email } = event.data;
         await env.OUTBOX.put(
-          `sent:${new Date().toISOString()}:${message.id}`,
+          `sent:${event.time}:${event.id}`,
           JSON.stringify({
             to: email,
             subject: `Your order of ${item}`,
             orderId,
+            eventId: event.id,
             attempts: message.attempts,
-            routedBy: message.caller?.repository ?? null,
+            publishedBy: event.publisher.repository,
           }),
         );
       }

@@ -1,7 +1,8 @@
 /**
- * The order API of the event fan-out example: it stores an order, publishes `orders.created` to the event
- * router's queue and returns at once. The router fans the event out; one copy comes back on this app's own
- * `order-status` queue and marks the order as routed.
+ * The order API of the event fan-out example: it stores an order, publishes `orders.created` through
+ * `W7S_EVENTS` and returns at once. W7S enqueues the event on every queue subscribed to it (the subscribers
+ * declare that in their own w7s.json); one copy comes back on this app's `order-status` queue and marks the
+ * order as delivered.
  */
 interface Fetcher {
   fetch(input: string, init?: RequestInit): Promise<Response>;
@@ -12,29 +13,34 @@ interface KV {
 }
 interface Env {
   ORDERS: KV;
-  W7S_QUEUE: Fetcher;
-  W7S_QUEUE_TOKEN: string;
-  W7S_OWNER: string;
+  W7S_EVENTS: Fetcher;
+  W7S_EVENTS_TOKEN: string;
+  W7S_REPOSITORY: string;
 }
 interface Order {
   id: string;
   item: string;
   email: string;
-  status: "created" | "routed";
+  status: "created" | "delivered";
   createdAt: string;
-  routedAt?: string;
+  deliveredAt?: string;
 }
 interface QueueBatch {
-  messages: Array<{ id: string; attempts: number; body: { subject: string; data: { orderId: string } } }>;
+  messages: Array<{
+    id: string;
+    attempts: number;
+    body: { id: string; subject: string; data: { orderId: string } };
+  }>;
 }
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
+/** Publishes one event of this app; the subject must be in its w7s.json `events.publish`. */
 const publish = (env: Env, subject: string, data: unknown) =>
-  env.W7S_QUEUE.fetch(`https://w7s.internal/api/v1/queues/${env.W7S_OWNER}/event-router/events`, {
+  env.W7S_EVENTS.fetch(`https://w7s.internal/api/v1/events/${env.W7S_REPOSITORY}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${env.W7S_QUEUE_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ subject, data, publishedAt: new Date().toISOString() }),
+    headers: { authorization: `Bearer ${env.W7S_EVENTS_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ subject, data }),
   });
 
 const createOrder = async (env: Env, item: string, email: string) => {
@@ -48,15 +54,16 @@ const createOrder = async (env: Env, item: string, email: string) => {
   await env.ORDERS.put(`order:${order.id}`, JSON.stringify(order));
   const published = await publish(env, "orders.created", { orderId: order.id, item, email });
   if (!published.ok) return json({ order, published: false, error: await published.text() }, 502);
+  const { data } = (await published.json()) as {
+    data: { event: { id: string }; deliveries: Array<{ repository: string; queue: string }> };
+  };
   return json(
     {
       order,
       published: true,
-      next: {
-        order: `orders/${order.id}`,
-        emails: "../email-worker/sent",
-        routed: "../event-router/events",
-      },
+      event: data.event,
+      deliveries: data.deliveries,
+      next: { order: `orders/${order.id}`, emails: "../email-worker/sent", events: "../event-log/events" },
     },
     201,
   );
@@ -73,7 +80,7 @@ export default {
         if (order !== null)
           await env.ORDERS.put(
             key,
-            JSON.stringify({ ...order, status: "routed", routedAt: new Date().toISOString() }),
+            JSON.stringify({ ...order, status: "delivered", deliveredAt: new Date().toISOString() }),
           );
       }
       return json({ updated: batch.messages.length });

@@ -12,7 +12,16 @@ import { Context, Effect, Layer, Option, type Scope } from "effect";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CachedDeployments, deploymentStoreLayer } from "../src/store/index.js";
-import { domainOf, queueOf, recordOf, scheduleOf, switchTo, tokenOf, webApp } from "./support/deployments.js";
+import {
+  domainOf,
+  queueOf,
+  recordOf,
+  scheduleOf,
+  subscriptionOf,
+  switchTo,
+  tokenOf,
+  webApp,
+} from "./support/deployments.js";
 
 type Store = DeploymentStore["Service"];
 
@@ -326,6 +335,75 @@ describe.each(backends)("DeploymentStore on $name", (backend) => {
         yield* store.switchDeployment(switchTo("d3", "d2"));
         expect((yield* store.listSchedules()).map((schedule) => schedule.repoSlug)).toEqual(["api"]);
         expect(Option.isNone(yield* store.findQueue(queueOf(webApp, "events").queueName))).toBe(true);
+      }),
+    );
+  });
+
+  it("finds event subscriptions by environment and subject, and replaces an app's as a set", async () => {
+    const { layer } = backend.freshDatabase();
+    const billing: AppRef = { environment: "production", orgSlug: "acme", repoSlug: "billing" };
+    const branchBilling: AppRef = { ...billing, environment: "feature" };
+    const partner: AppRef = { environment: "production", orgSlug: "partner", repoSlug: "crm" };
+    await run(
+      Effect.gen(function* () {
+        const store = yield* open(layer());
+        const created = { environment: "production", subject: "orders.created" };
+        yield* store.switchDeployment(
+          switchTo(
+            "p1",
+            null,
+            { subscriptions: [subscriptionOf(partner, "orders.created", "in", ["acme"])] },
+            partner,
+          ),
+        );
+        yield* store.switchDeployment(
+          switchTo(
+            "b1",
+            null,
+            {
+              subscriptions: [
+                subscriptionOf(billing, "orders.created", "b"),
+                subscriptionOf(billing, "orders.created", "a"),
+                subscriptionOf(billing, "orders.cancelled", "a"),
+              ],
+            },
+            billing,
+          ),
+        );
+        yield* store.switchDeployment(
+          switchTo(
+            "f1",
+            null,
+            { subscriptions: [subscriptionOf(branchBilling, "orders.created", "a")] },
+            branchBilling,
+          ),
+        );
+        expect(yield* store.listSubscriptions(created)).toEqual([
+          subscriptionOf(billing, "orders.created", "a"),
+          subscriptionOf(billing, "orders.created", "b"),
+          subscriptionOf(partner, "orders.created", "in", ["acme"]),
+        ]);
+        expect(yield* store.listSubscriptions({ environment: "feature", subject: "orders.created" })).toEqual(
+          [subscriptionOf(branchBilling, "orders.created", "a")],
+        );
+        expect(yield* store.listSubscriptions({ ...created, subject: "orders.shipped" })).toEqual([]);
+
+        yield* store.switchDeployment(
+          switchTo(
+            "b2",
+            "b1",
+            { subscriptions: [subscriptionOf(billing, "orders.cancelled", "a")] },
+            billing,
+          ),
+        );
+        expect((yield* store.listSubscriptions(created)).map((found) => found.repository)).toEqual([
+          "partner/crm",
+        ]);
+        expect(yield* store.listSubscriptions({ ...created, subject: "orders.cancelled" })).toEqual([
+          subscriptionOf(billing, "orders.cancelled", "a"),
+        ]);
+        yield* store.switchDeployment(switchTo("b3", "b2", {}, billing));
+        expect(yield* store.listSubscriptions({ ...created, subject: "orders.cancelled" })).toEqual([]);
       }),
     );
   });

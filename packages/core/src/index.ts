@@ -328,6 +328,15 @@ export {
 } from "./platform/appLog.js";
 export { type Caller, callerMessages, resolveCaller } from "./platform/caller.js";
 export {
+  EVENTS_PREFIX,
+  eventDelivery,
+  eventMessages,
+  parseEventBody,
+  publishEvent,
+  reachableSubscriptions,
+  subscriptionMappings,
+} from "./platform/events.js";
+export {
   deliverQueueBatch,
   MAX_QUEUE_DELAY_SECONDS,
   parseQueueDelay,
@@ -428,6 +437,7 @@ export {
   BindingTokenEntry,
   BindingTokenKind,
   CustomDomainMapping,
+  EventSubscriptionMapping,
   QueueMapping,
   ScheduleMapping,
 } from "./ports/records/DeploymentIndexes.js";
@@ -438,6 +448,7 @@ export {
   StaticTarget,
   WorkerTarget,
 } from "./ports/records/DeploymentRecord.js";
+export { EventEnvelope, EventPublisher } from "./ports/records/EventEnvelope.js";
 export { LogKind, LogLevel, LogRecord } from "./ports/records/LogRecord.js";
 export { ManagedResource, ManagedResourceKind } from "./ports/records/ManagedResource.js";
 export {

@@ -393,6 +393,8 @@ describe("B.13 successful deploys", () => {
       "secret_text:W7S_WORKFLOW_TOKEN",
       "platform_service:W7S_AI",
       "secret_text:W7S_AI_TOKEN",
+      "platform_service:W7S_EVENTS",
+      "secret_text:W7S_EVENTS_TOKEN",
     ]);
     const text = Object.fromEntries(
       bundle!.bindings.flatMap((binding) => ("text" in binding ? [[binding.name, binding.text]] : [])),
@@ -413,6 +415,7 @@ describe("B.13 successful deploys", () => {
     expect(deployment.rpc).toEqual({ binding: "W7S_RPC", allow: [] });
     expect(deployment.queue).toEqual({ binding: "W7S_QUEUE", allow: [], queues: [] });
     expect(deployment.workflow).toEqual({ binding: "W7S_WORKFLOW", allow: [], workflows: [] });
+    expect(deployment.events).toEqual({ binding: "W7S_EVENTS", publish: [], subscribe: [], allow: [] });
     expect(deployment.targets.worker).toEqual({
       namespace: "w7s",
       scriptName: "acme--site--production--abc123",
@@ -426,7 +429,15 @@ describe("B.13 successful deploys", () => {
     const stored = world.deployments.get(appKey(production))!;
     expect(stored.deploymentId).toBe(bundle!.deploymentId);
     expect(stored.record.rpc?.tokenHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(world.switches[0]!.tokens.map((entry) => entry.kind)).toEqual(["ai", "rpc", "queue", "workflow"]);
+    expect(world.switches[0]!.tokens.map((entry) => entry.kind)).toEqual([
+      "ai",
+      "rpc",
+      "queue",
+      "workflow",
+      "events",
+    ]);
+    expect(stored.record.events?.tokenHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(text.W7S_EVENTS_TOKEN).not.toBe(text.W7S_QUEUE_TOKEN);
   });
 
   it("fullstack: asset-only dist/client beside a backend, with a branch environment", async () => {

@@ -33,6 +33,7 @@ import type { AppRef } from "../src/ports/records/AppRef.js";
 import type {
   BindingTokenEntry,
   CustomDomainMapping,
+  EventSubscriptionMapping,
   QueueMapping,
   ScheduleMapping,
 } from "../src/ports/records/DeploymentIndexes.js";
@@ -101,6 +102,8 @@ export interface MemoryWorld {
   readonly tokens: Map<string, BindingTokenEntry>;
   readonly schedules: Map<string, ScheduleMapping>;
   readonly queues: Map<string, QueueMapping>;
+  /** Event subscriptions by `<env> <subject> <org>/<repo> <queue>`. */
+  readonly subscriptions: Map<string, EventSubscriptionMapping>;
   /** Envelopes sent, in order. */
   readonly sent: Array<{ queueName: string; envelope: QueueMessageEnvelope; delaySeconds?: number }>;
   readonly deadLetters: DeadLetter[];
@@ -144,6 +147,7 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   tokens: new Map(),
   schedules: new Map(),
   queues: new Map(),
+  subscriptions: new Map(),
   sent: [],
   deadLetters: [],
   workflows: new Map(),
@@ -155,6 +159,9 @@ export const makeMemoryWorld = (): MemoryWorld => ({
 });
 
 export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug}:${app.repoSlug}`;
+
+const subscriptionKey = (subscription: EventSubscriptionMapping): string =>
+  `${subscription.environment} ${subscription.subject} ${subscription.orgSlug}/${subscription.repoSlug} ${subscription.queue}`;
 
 const storeError = (operation: string, reason: StoreErrorReason) =>
   Effect.fail(new StoreError({ operation, reason }));
@@ -413,6 +420,10 @@ export const memoryPorts = (
           for (const schedule of change.schedules) world.schedules.set(schedule.id, schedule);
           for (const [name, queue] of world.queues) if (appKey(queue) === key) world.queues.delete(name);
           for (const queue of change.queues) world.queues.set(queue.queueName, queue);
+          for (const [id, subscription] of world.subscriptions)
+            if (appKey(subscription) === key) world.subscriptions.delete(id);
+          for (const subscription of change.subscriptions)
+            world.subscriptions.set(subscriptionKey(subscription), subscription);
           for (const route of change.releaseDomains) {
             const routeKey = `${route.hostname} ${route.pathPrefix}`;
             const held = world.domains.get(routeKey);
@@ -442,6 +453,13 @@ export const memoryPorts = (
         Effect.sync(() => Option.fromUndefinedOr(world.tokens.get(`${kind}:${hash}`))),
       listSchedules: () => Effect.sync(() => [...world.schedules.values()]),
       findQueue: (name) => Effect.sync(() => Option.fromUndefinedOr(world.queues.get(name))),
+      listSubscriptions: ({ environment, subject }) =>
+        Effect.sync(() =>
+          [...world.subscriptions.entries()]
+            .filter(([, found]) => found.environment === environment && found.subject === subject)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([, found]) => found),
+        ),
       domainRoutes: (hostname) =>
         Effect.sync(() => [...world.domains.values()].filter((mapping) => mapping.hostname === hostname)),
       appDomainRoutes: (app) =>

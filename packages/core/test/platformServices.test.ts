@@ -78,6 +78,7 @@ const deploy = async (
     queue: token("W7S_QUEUE_TOKEN"),
     workflow: token("W7S_WORKFLOW_TOKEN"),
     ai: token("W7S_AI_TOKEN"),
+    events: token("W7S_EVENTS_TOKEN"),
     body,
   };
 };
@@ -441,6 +442,239 @@ describe("E.4 queues", () => {
       { outcome: "success", count: 2, status: 204, target: "jobs/internal/jobs" },
       { outcome: "error", count: 2, status: 503, target: "jobs/internal/jobs" },
     ]);
+  });
+});
+
+describe("events", () => {
+  const publish = (repository: string, token: string, body: unknown) =>
+    call(`/api/v1/events/${repository}`, token, { method: "POST", body: JSON.stringify(body) });
+  const subscriber = (subjects: string[], extra: Record<string, unknown> = {}) => ({
+    queues: ["inbox"],
+    events: { subscribe: subjects.map((subject) => ({ subject, queue: "inbox" })) },
+    ...extra,
+  });
+  const sentTo = () => world.sent.map((sent) => sent.queueName).sort();
+
+  it("enqueues one event envelope per reachable subscriber queue, with one id and time for all", async () => {
+    await deploy("acme/billing", subscriber(["orders.created"]));
+    await deploy("acme/mailer", {
+      queues: ["a", "b"],
+      events: {
+        subscribe: [
+          { subject: "orders.created", queue: "a" },
+          { subject: "orders.created", queue: "b" },
+          { subject: "orders.cancelled", queue: "a" },
+        ],
+      },
+    });
+    await deploy(
+      "partner/crm",
+      subscriber(["orders.created"], {
+        events: { ...subscriber(["orders.created"]).events, allow: ["acme/orders"] },
+      }),
+    );
+    await deploy("stranger/spy", subscriber(["orders.created"]));
+    const orders = await deploy("acme/orders", {
+      events: { publish: ["orders.created", "orders.cancelled"] },
+    });
+
+    const answer = await publish("acme/orders", orders.events, {
+      subject: " Orders.Created ",
+      data: { orderId: "ord_123" },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const { event, deliveries } = answer.body.data;
+    expect(event).toEqual({ id: expect.any(String), subject: "orders.created", time: expect.any(String) });
+    expect(deliveries).toEqual([
+      { repository: "acme/billing", queue: "inbox" },
+      { repository: "acme/mailer", queue: "a" },
+      { repository: "acme/mailer", queue: "b" },
+      { repository: "partner/crm", queue: "inbox" },
+    ]);
+    expect(sentTo()).toEqual([
+      "w7s-production-acme-billing-queue-inbox",
+      "w7s-production-acme-mailer-queue-a",
+      "w7s-production-acme-mailer-queue-b",
+      "w7s-production-partner-crm-queue-inbox",
+    ]);
+    const publisher = {
+      orgSlug: "acme",
+      repoSlug: "orders",
+      repository: "acme/orders",
+      environment: "production",
+    };
+    expect(world.sent.find((sent) => sent.queueName.includes("partner"))).toEqual({
+      queueName: "w7s-production-partner-crm-queue-inbox",
+      envelope: {
+        version: 1,
+        body: {
+          version: 1,
+          type: "w7s.event",
+          id: event.id,
+          subject: "orders.created",
+          publisher,
+          time: event.time,
+          data: { orderId: "ord_123" },
+        },
+        enqueuedAt: event.time,
+        caller: publisher,
+        target: { orgSlug: "partner", repoSlug: "crm", repository: "partner/crm", queue: "inbox" },
+      },
+    });
+    const rollup = [...world.usage.rollups.values()].find(
+      (entry) => entry.repoSlug === "orders" && entry.metrics["event.publish"] !== undefined,
+    );
+    expect(rollup?.metrics["event.publish"]).toMatchObject({ count: 1, units: 1, success: 1 });
+    expect(rollup?.metrics["event.delivery"]).toMatchObject({ count: 4, units: 4, success: 4 });
+
+    world.sent.length = 0;
+    const cancelled = await publish("acme/orders", orders.events, { subject: "orders.cancelled" });
+    expect(cancelled.body.data.deliveries).toEqual([{ repository: "acme/mailer", queue: "a" }]);
+    expect(world.sent[0]?.envelope.body).toMatchObject({ subject: "orders.cancelled", data: null });
+  });
+
+  it("answers a publish nobody subscribes to with no deliveries", async () => {
+    const orders = await deploy("acme/orders", { events: { publish: ["orders.created"] } });
+    const answer = await publish("acme/orders", orders.events, { subject: "orders.created", data: 1 });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.deliveries).toEqual([]);
+    expect(world.sent).toEqual([]);
+  });
+
+  it.each<[string, string, unknown, number, string]>([
+    [
+      "a path without the repo",
+      "/api/v1/events/acme",
+      {},
+      400,
+      "Events target must be /api/v1/events/<owner>/<repo>.",
+    ],
+    [
+      "a path with a subject",
+      "/api/v1/events/acme/orders/x",
+      {},
+      400,
+      "Events target must be /api/v1/events/<owner>/<repo>.",
+    ],
+    [
+      "a body that is not an object",
+      "/api/v1/events/acme/orders",
+      ["orders.created"],
+      400,
+      'Event body must be a JSON object {"subject": "<subject>", "data": <any JSON>}.',
+    ],
+    [
+      "a missing subject",
+      "/api/v1/events/acme/orders",
+      { data: 1 },
+      400,
+      'Event body must be a JSON object {"subject": "<subject>", "data": <any JSON>}.',
+    ],
+    [
+      "a wildcard subject",
+      "/api/v1/events/acme/orders",
+      { subject: "orders.*" },
+      400,
+      `Invalid event subject "orders.*": use dot-separated letters, digits, '_' or '-' (orders.created), at most 128 characters, no wildcards.`,
+    ],
+    [
+      "another app's path",
+      "/api/v1/events/acme/billing",
+      { subject: "orders.created" },
+      403,
+      "An app publishes only its own events: use /api/v1/events/acme/orders.",
+    ],
+    [
+      "an undeclared subject",
+      "/api/v1/events/acme/orders",
+      { subject: "orders.shipped" },
+      403,
+      "Subject orders.shipped is not declared in events.publish of acme/orders. Add it to w7s.json and redeploy.",
+    ],
+  ])("refuses %s", async (_name, path, body, status, error) => {
+    await deploy("acme/billing", subscriber(["orders.created", "orders.shipped"]));
+    const orders = await deploy("acme/orders", { events: { publish: ["orders.created"] } });
+    const answer = await call(path, orders.events, { method: "POST", body: JSON.stringify(body) });
+    expect(answer).toMatchObject({ status, body: { status: "error", error } });
+    expect(world.sent).toEqual([]);
+  });
+
+  it("names the declared subjects in the 403, and checks the token first", async () => {
+    const orders = await deploy("acme/orders", { events: { publish: ["orders.created"] } });
+    const refused = await publish("acme/orders", orders.events, { subject: "orders.shipped" });
+    expect(refused.body.details).toEqual({ subject: "orders.shipped", publish: ["orders.created"] });
+    expect((await publish("acme/orders", "", { subject: "orders.created" })).body.error).toBe(
+      "Missing events bearer token.",
+    );
+    expect((await publish("acme/orders", orders.queue, { subject: "orders.created" })).body.error).toBe(
+      "Invalid events bearer token.",
+    );
+    await deploy("acme/orders", {}, { staticOnly: true });
+    expect(await publish("acme/orders", orders.events, { subject: "orders.created" })).toMatchObject({
+      status: 401,
+      body: { error: "Events are not enabled for the caller deployment. Redeploy the caller app." },
+    });
+  });
+
+  it("follows deploys: a dropped subscription stops receiving, a rollback restores it, a branch sees only its own", async () => {
+    await deploy("acme/billing", subscriber(["orders.created"]));
+    await deploy("acme/billing", subscriber(["orders.created"]), { branch: "feature" });
+    const orders = await deploy("acme/orders", { events: { publish: ["orders.created"] } });
+    const branchOrders = await deploy(
+      "acme/orders",
+      { events: { publish: ["orders.created"] } },
+      { branch: "feature" },
+    );
+    const created = { subject: "orders.created" };
+
+    await publish("acme/orders", branchOrders.events, created);
+    expect(sentTo()).toEqual(["w7s-feature-acme-billing-queue-inbox"]);
+    world.sent.length = 0;
+
+    await deploy("acme/billing", { queues: ["inbox"] });
+    expect((await publish("acme/orders", orders.events, created)).body.data.deliveries).toEqual([]);
+    expect(world.sent).toEqual([]);
+
+    const rollback = await app.fetch(
+      new Request("http://w7s.localhost/api/v1/deployments/acme/billing/rollback", {
+        method: "POST",
+        headers: { authorization: "Bearer ghs_test" },
+      }),
+    );
+    expect(rollback.status, await rollback.clone().text()).toBe(200);
+    await publish("acme/orders", orders.events, created);
+    expect(sentTo()).toEqual(["w7s-production-acme-billing-queue-inbox"]);
+  });
+
+  it("limits event.publish and event.delivery like queue.send, before anything is enqueued", async () => {
+    await deploy("acme/billing", subscriber(["orders.created"]));
+    await deploy("acme/mailer", subscriber(["orders.created"]));
+    const orders = await deploy("acme/orders", { events: { publish: ["orders.created"] } });
+    world.usage.policies.set("usage_limit_policy:v1:repo:acme:orders", {
+      version: 1,
+      metrics: { "event.delivery": 3 },
+    });
+    const created = { subject: "orders.created" };
+    expect((await publish("acme/orders", orders.events, created)).status).toBe(200);
+    const refused = await publish("acme/orders", orders.events, created);
+    expect(refused).toMatchObject({
+      status: 429,
+      body: {
+        error: expect.stringContaining(
+          "Daily usage limit exceeded for event.delivery at repo scope (2/3 used, requested 2).",
+        ),
+      },
+    });
+    expect(world.sent).toHaveLength(2);
+    world.usage.policies.set("usage_limit_policy:v1:repo:acme:orders", {
+      version: 1,
+      metrics: { "event.publish": 2 },
+    });
+    expect((await publish("acme/orders", orders.events, created)).status).toBe(200);
+    expect((await publish("acme/orders", orders.events, created)).body.error).toContain(
+      "Daily usage limit exceeded for event.publish",
+    );
+    expect(world.sent).toHaveLength(4);
   });
 });
 

@@ -84,8 +84,9 @@ describe("A.1 requireSlug", () => {
     },
   );
 
-  it("lists every field named in A.1", () => {
-    expect(SLUG_FIELDS).toHaveLength(22);
+  it("lists every field named in A.1, and the two of the events route", () => {
+    expect(SLUG_FIELDS).toHaveLength(24);
+    expect(SLUG_FIELDS.slice(-2)).toStrictEqual(["event publisher owner", "event publisher repo"]);
   });
 });
 

@@ -26,6 +26,8 @@ export const SLUG_FIELDS = [
   "workflow target repo",
   "workflow name",
   "workflow instance id",
+  "event publisher owner",
+  "event publisher repo",
 ] as const;
 
 export type SlugField = (typeof SLUG_FIELDS)[number];

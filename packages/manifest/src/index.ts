@@ -10,6 +10,14 @@ export type {
   KvBinding,
 } from "./bindingsSchema.js";
 export { type CronSchedule, collapseCronWhitespace, InvalidCron, parseCron } from "./cron.js";
+export {
+  EVENT_SUBJECT_PATTERN,
+  EVENT_SUBJECT_RULE,
+  type EventSubscription,
+  type Events,
+  MAX_EVENT_SUBJECT_LENGTH,
+  normalizeEventSubject,
+} from "./eventsSchema.js";
 export type { ManifestIssue } from "./issues.js";
 export { type JsonSchemaDocument, manifestJsonSchema, manifestJsonSchemaText } from "./jsonSchema.js";
 export {

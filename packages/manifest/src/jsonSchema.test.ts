@@ -31,6 +31,7 @@ describe("w7s.json JSON Schema", () => {
         "queue",
         "workflow",
         "rpc",
+        "events",
         "routing",
       ].sort(),
     );

@@ -2,6 +2,7 @@
 import { Effect, Schema, SchemaGetter } from "effect";
 import { BindingsField, BindingsSchema } from "./bindingsSchema.js";
 import { collapseCronWhitespace, parseCron } from "./cron.js";
+import { EventsField, EventsSchema, undeclaredSubscriptionQueues } from "./eventsSchema.js";
 import {
   AbsolutePath,
   AllowedCaller,
@@ -48,6 +49,7 @@ export const ManifestSchema = Schema.Struct({
   queue: Schema.optionalKey(AllowListSchema),
   workflow: Schema.optionalKey(AllowListSchema),
   rpc: Schema.optionalKey(AllowListSchema),
+  events: Schema.optionalKey(EventsSchema),
   routing: RoutingSchema,
 });
 /** A normalized w7s.json: every list present, names lowercased, defaults applied, aliases unified. */
@@ -196,13 +198,16 @@ const DeclaredManifest = Schema.Struct({
   queue: Schema.optionalKey(AllowListField("send to this app's queues")),
   workflow: Schema.optionalKey(AllowListField("start this app's workflows")),
   rpc: Schema.optionalKey(AllowListField("call this app over RPC")),
+  events: Schema.optionalKey(EventsField),
   routing: RoutingField.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
-}).annotate({
-  message: "must be an object.",
-  title: "W7S app manifest (w7s.json)",
-  description:
-    "Declares the app's name, bindings, queues, schedules, workflows, variables, allow lists and routing. Unknown keys are ignored with a deploy warning.",
-});
+})
+  .annotate({
+    message: "must be an object.",
+    title: "W7S app manifest (w7s.json)",
+    description:
+      "Declares the app's name, bindings, queues, schedules, workflows, variables, allow lists, events and routing. Unknown keys are ignored with a deploy warning.",
+  })
+  .check(Schema.makeFilter((manifest) => undeclaredSubscriptionQueues(manifest.events, manifest.queues)));
 
 /** The w7s.json Schema: its Encoded type is what users write, its Type the normalized {@link Manifest}. */
 export const ManifestFileSchema = DeclaredManifest.pipe(

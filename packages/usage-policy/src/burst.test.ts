@@ -34,12 +34,14 @@ describe("F.6 burst table (code values, L.31)", () => {
     ["workflow.delivery", 120, 600, 5000, 60],
     ["ai.run", 30, 150, 1000, 60],
     ["log.write", 500, 2000, 10000, 60],
+    ["event.publish", 120, 600, 5000, 60],
+    ["event.delivery", 300, 1500, 10000, 60],
   ] as const)("%s: repo %i, owner %i, global %i per %i s", (metric, repo, owner, global, windowSeconds) => {
     expect(BURST_LIMITS[metric]).toStrictEqual({ repo, owner, global, windowSeconds });
   });
 
   it("has no other burst-limited metric and no built-in per-repo override (DECISIONS 11)", () => {
-    expect(Object.keys(BURST_LIMITS)).toHaveLength(10);
+    expect(Object.keys(BURST_LIMITS)).toHaveLength(12);
     const docs = {
       environment: "production",
       orgSlug: "w7s-io",

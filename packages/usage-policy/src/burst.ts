@@ -26,6 +26,8 @@ export const BURST_LIMITS: Readonly<Partial<Record<Metric, BurstLimit>>> = {
   "workflow.delivery": { repo: 120, owner: 600, global: 5000, windowSeconds: 60 },
   "ai.run": { repo: 30, owner: 150, global: 1000, windowSeconds: 60 },
   "log.write": { repo: 500, owner: 2000, global: 10000, windowSeconds: 60 },
+  "event.publish": { repo: 120, owner: 600, global: 5000, windowSeconds: 60 },
+  "event.delivery": { repo: 300, owner: 1500, global: 10000, windowSeconds: 60 },
 };
 
 /**

@@ -44,6 +44,8 @@ describe("F.1 default daily limits (repo scope)", () => {
     ["workflow.delivery", 1000],
     ["ai.run", 100],
     ["log.write", 5000],
+    ["event.publish", 10000],
+    ["event.delivery", 10000],
   ] as const)("%s allows %i units a day", (metric, units) => {
     expect(DEFAULT_DAILY_LIMITS[metric]).toBe(units);
   });

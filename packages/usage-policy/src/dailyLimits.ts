@@ -41,6 +41,9 @@ export const DEFAULT_DAILY_LIMITS: Readonly<Record<Metric, number>> = {
   "workflow.delivery": 1000,
   "ai.run": 100,
   "log.write": 5000,
+  // As queue.send and queue.delivery: a publish is one send, each subscriber queue reached one delivery.
+  "event.publish": 10000,
+  "event.delivery": 10000,
 };
 
 const scaledLimits = (

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalMetric, isMetric, isValidMetricName, METRIC_ALIASES, METRICS } from "./index.js";
 
 describe("F.1 metric catalog", () => {
-  it("lists the 35 metrics in the canonical metricOrder", () => {
+  it("lists the 35 metrics of F.1 in the canonical metricOrder, then the event metrics", () => {
     expect(METRICS).toStrictEqual([
       "deploy",
       "runtime.request",
@@ -39,6 +39,8 @@ describe("F.1 metric catalog", () => {
       "workflow.delivery",
       "ai.run",
       "log.write",
+      "event.publish",
+      "event.delivery",
     ]);
   });
 

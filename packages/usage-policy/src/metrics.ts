@@ -1,6 +1,6 @@
 /** The catalog of metrics W7S limits, in canonical order, and the docs' alternative names for them (F.1, L.31). */
 
-/** Every limited metric, in the canonical `metricOrder` used to sort policy output (F.1). */
+/** Every limited metric, in the canonical `metricOrder` used to sort policy output (F.1), then our additions. */
 export const METRICS = [
   "deploy",
   "runtime.request",
@@ -37,6 +37,9 @@ export const METRICS = [
   "workflow.delivery",
   "ai.run",
   "log.write",
+  // Not in the reference (its Events layer was only proposed): W7S-native events, after its metrics.
+  "event.publish",
+  "event.delivery",
 ] as const;
 
 export type Metric = (typeof METRICS)[number];

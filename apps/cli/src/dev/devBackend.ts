@@ -32,6 +32,7 @@ export interface PlatformTokens {
   readonly queue: string;
   readonly workflow: string;
   readonly ai: string;
+  readonly events: string;
 }
 
 export const issuePlatformTokens = (): PlatformTokens => ({
@@ -39,6 +40,7 @@ export const issuePlatformTokens = (): PlatformTokens => ({
   queue: randomBytes(32).toString("base64url"),
   workflow: randomBytes(32).toString("base64url"),
   ai: randomBytes(32).toString("base64url"),
+  events: randomBytes(32).toString("base64url"),
 });
 
 /** The app's files as a deploy would see them, without the dev data folder. */
@@ -72,7 +74,7 @@ export interface DevBackendOptions {
   readonly repository: string;
   readonly branch: string;
   readonly sha: string;
-  /** Where W7S_RPC / W7S_QUEUE / W7S_WORKFLOW / W7S_AI send their requests: this dev router. */
+  /** Where W7S_RPC / W7S_QUEUE / W7S_WORKFLOW / W7S_AI / W7S_EVENTS send their requests: this dev router. */
   readonly platformServiceUrl: string;
   readonly tokens: PlatformTokens;
   /** Where declared vars and secrets take their values (the process environment). */
@@ -81,7 +83,7 @@ export interface DevBackendOptions {
   readonly hyperdrive?: Readonly<Record<string, string>>;
 }
 
-/** E.1 upload order: vars, secrets, storage, then RPC, identity, queue, workflow and AI bindings. */
+/** E.1 upload order: vars, secrets, storage, then RPC, identity, queue, workflow, AI and events bindings. */
 const runtimeBindings = (
   options: DevBackendOptions,
   manifest: Manifest,
@@ -122,6 +124,8 @@ const runtimeBindings = (
     { type: "secret_text", name: "W7S_WORKFLOW_TOKEN", text: options.tokens.workflow },
     { type: "platform_service", name: "W7S_AI", service: "ai" },
     { type: "secret_text", name: "W7S_AI_TOKEN", text: options.tokens.ai },
+    { type: "platform_service", name: "W7S_EVENTS", service: "events" },
+    { type: "secret_text", name: "W7S_EVENTS_TOKEN", text: options.tokens.events },
   ];
 };
 

@@ -3,16 +3,19 @@
  * 127.0.0.1), the repo prefix stripped, exact static files first, then the backend (a proxied dev server or
  * the app's own backend in workerd) with the `x-w7s-*` identity headers, then the SPA fallback after a
  * backend 404/405 (D.2). It also answers `/_w7s/local/status` and the platform calls the backend makes
- * through its W7S_RPC and W7S_QUEUE bindings.
+ * through its W7S_RPC, W7S_QUEUE and W7S_EVENTS bindings.
  */
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import {
   authorizeCall,
+  callerMessages,
   callForbiddenMessages,
   contentTypeFor,
+  eventMessages,
   isPrivatePath,
   PLATFORM_HEADER_PREFIX,
+  parseEventBody,
   shouldServeSpaFallback,
   staticLookupCandidates,
 } from "@w7s/core";
@@ -341,6 +344,65 @@ export const makeDevRouter = (options: DevRouterOptions) => {
     });
   };
 
+  /**
+   * `POST /api/v1/events/<owner>/<repo>` with the checks of the platform's `publishEvent`; the event goes to
+   * this app's own subscriptions only (other local repos do not subscribe through w7s dev yet).
+   */
+  const eventPublish = async (request: Request, url: URL): Promise<Response> => {
+    const token = bearerOf(request);
+    if (token === undefined) return errorJson(401, callerMessages.events.missing);
+    if (token !== options.tokens.events) return errorJson(401, callerMessages.events.invalid);
+    const segments = url.pathname.slice("/api/v1/events/".length).split("/");
+    if (segments.length !== 2 || segments.some((segment) => segment === ""))
+      return errorJson(400, eventMessages.target);
+    const parsed = parseEventBody(await request.text());
+    if (parsed._tag === "Failure") return errorJson(400, parsed.failure.message);
+    const { subject, data } = parsed.success;
+    const repository = `${options.owner}/${options.repo}`;
+    const [owner = "", repo = ""] = segments.map((segment) => normalizeSlug(decodeURIComponent(segment)));
+    if (owner !== options.owner || repo !== options.repo)
+      return errorJson(403, eventMessages.notSelf(repository));
+    const manifest = options.backend?.current().manifest;
+    const publish = manifest?.events?.publish ?? [];
+    if (!publish.includes(subject))
+      return json(403, {
+        status: "error",
+        error: eventMessages.notDeclared(subject, repository),
+        details: { subject, publish },
+      });
+    const time = new Date().toISOString();
+    const publisher = {
+      orgSlug: options.owner,
+      repoSlug: options.repo,
+      repository,
+      environment: options.environment,
+    };
+    const event = { version: 1, type: "w7s.event", id: crypto.randomUUID(), subject, publisher, time, data };
+    const subscribed = (manifest?.events?.subscribe ?? []).filter((entry) => entry.subject === subject);
+    const deliveries = subscribed.flatMap(({ queue: name }) => {
+      const queue = manifest?.queues.find((candidate) => candidate.name === name);
+      return queue === undefined ? [] : [queue];
+    });
+    for (const queue of deliveries) {
+      const message = {
+        id: crypto.randomUUID(),
+        attempts: 1,
+        timestamp: time,
+        enqueuedAt: time,
+        caller: publisher,
+        body: event,
+      };
+      void deliverQueue(queue.name, queue.consumer, message);
+    }
+    return json(200, {
+      status: "success",
+      data: {
+        event: { id: event.id, subject, time },
+        deliveries: deliveries.map((queue) => ({ repository, queue: queue.name })),
+      },
+    });
+  };
+
   /** One delivery per message, retried up to 3 times, 1 s apart, on a non-2xx answer (E.4, shortened). */
   const deliverQueue = async (name: string, consumer: string, message: Record<string, unknown>) => {
     for (let attempt = 1; attempt <= 4; attempt += 1) {
@@ -421,6 +483,8 @@ export const makeDevRouter = (options: DevRouterOptions) => {
     }
     if (pathname.startsWith("/api/v1/rpc/")) return rpc(request, url);
     if (pathname.startsWith("/api/v1/queues/") && request.method === "POST") return queueSend(request, url);
+    if (pathname.startsWith("/api/v1/events/") && request.method === "POST")
+      return eventPublish(request, url);
     if (pathname.startsWith("/api/v1/workflows/"))
       return errorJson(501, devRouterMessages.notProvided("Workflows"));
     if (pathname.startsWith("/api/v1/ai/")) return errorJson(501, devRouterMessages.notProvided("W7S AI"));

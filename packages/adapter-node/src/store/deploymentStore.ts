@@ -4,6 +4,7 @@ import {
   type Cached,
   CustomDomainMapping,
   DeploymentStore,
+  EventSubscriptionMapping,
   NotCached,
   QueueMapping,
   type StoredDeployment,
@@ -14,7 +15,15 @@ import { Context, Effect, Layer, Schema } from "effect";
 import { CachedDeployments } from "./cachedDeployments.js";
 import { decodeAppCursor, decodeIdCursor } from "./cursor.js";
 import { postgresDeploymentStoreLayer } from "./postgresDeploymentStore.js";
-import { bindingTokens, currentDeployments, deployments, domainRoutes, queues, schedules } from "./schema.js";
+import {
+  bindingTokens,
+  currentDeployments,
+  deployments,
+  domainRoutes,
+  eventSubscriptions,
+  queues,
+  schedules,
+} from "./schema.js";
 import { acquireEmbeddedDatabase, type EmbeddedDatabase } from "./sqlite.js";
 import {
   currentPage,
@@ -221,7 +230,12 @@ const makeStore = (
         db.transaction(() => {
           const { app } = change;
           const appWhere = (
-            table: typeof currentDeployments | typeof schedules | typeof queues | typeof deployments,
+            table:
+              | typeof currentDeployments
+              | typeof schedules
+              | typeof queues
+              | typeof eventSubscriptions
+              | typeof deployments,
           ) =>
             and(
               eq(table.environment, app.environment),
@@ -280,6 +294,9 @@ const makeStore = (
                 .onConflictDoUpdate({ target: queues.queue_name, set: { mapping: queue.mapping } }),
             );
           }
+          db.run(q.delete(eventSubscriptions).where(appWhere(eventSubscriptions)));
+          for (const subscription of rows.subscriptions)
+            db.run(q.insert(eventSubscriptions).values(subscription));
           for (const route of rows.releases) {
             db.run(
               q
@@ -418,6 +435,29 @@ const makeStore = (
           rows[0] === undefined
             ? Effect.succeedNone
             : Effect.asSome(decodeStored(QueueMapping, "DeploymentStore.findQueue", rows[0].mapping)),
+        ),
+      ),
+
+    listSubscriptions: ({ environment, subject }) =>
+      attempt("DeploymentStore.listSubscriptions", () =>
+        db.all<{ mapping: string }>(
+          q
+            .select({ mapping: eventSubscriptions.mapping })
+            .from(eventSubscriptions)
+            .where(
+              and(eq(eventSubscriptions.environment, environment), eq(eventSubscriptions.subject, subject)),
+            )
+            .orderBy(
+              asc(eventSubscriptions.org_slug),
+              asc(eventSubscriptions.repo_slug),
+              asc(eventSubscriptions.queue),
+            ),
+        ),
+      ).pipe(
+        Effect.flatMap((rows) =>
+          Effect.forEach(rows, (row) =>
+            decodeStored(EventSubscriptionMapping, "DeploymentStore.listSubscriptions", row.mapping),
+          ),
         ),
       ),
 

@@ -43,6 +43,21 @@ export const pgQueues = pgTable("w7s_queues", {
   mapping: text("mapping").notNull(),
 });
 
+export const pgEventSubscriptions = pgTable(
+  "w7s_event_subscriptions",
+  {
+    environment: text("environment").notNull(),
+    subject: text("subject").notNull(),
+    org_slug: text("org_slug").notNull(),
+    repo_slug: text("repo_slug").notNull(),
+    queue: text("queue").notNull(),
+    mapping: text("mapping").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.environment, table.subject, table.org_slug, table.repo_slug, table.queue] }),
+  ],
+);
+
 export const pgDomainRoutes = pgTable(
   "w7s_domain_routes",
   {
@@ -90,6 +105,10 @@ export const PG_SCHEMA_STATEMENTS: readonly string[] = [
     repo_slug text not null, mapping text not null)`,
   `create table if not exists w7s_queues (queue_name text primary key, environment text not null,
     org_slug text not null, repo_slug text not null, mapping text not null)`,
+  `create table if not exists w7s_event_subscriptions (environment text not null, subject text not null,
+    org_slug text not null, repo_slug text not null, queue text not null, mapping text not null,
+    primary key (environment, subject, org_slug, repo_slug, queue))`,
+  `create index if not exists w7s_event_subscriptions_app on w7s_event_subscriptions (environment, org_slug, repo_slug)`,
   `create table if not exists w7s_domain_routes (hostname text not null, path_prefix text not null,
     environment text not null, org_slug text not null, repo_slug text not null, mapping text not null,
     primary key (hostname, path_prefix))`,

@@ -7,6 +7,7 @@ import {
   BindingTokenEntry,
   CustomDomainMapping,
   DeploymentStore,
+  EventSubscriptionMapping,
   QueueMapping,
   type StoredDeployment,
   type StoreError,
@@ -21,6 +22,7 @@ import {
   pgCurrentDeployments,
   pgDeployments,
   pgDomainRoutes,
+  pgEventSubscriptions,
   pgQueues,
   pgSchedules,
 } from "./pgSchema.js";
@@ -65,6 +67,7 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
       | typeof pgCurrentDeployments
       | typeof pgSchedules
       | typeof pgQueues
+      | typeof pgEventSubscriptions
       | typeof pgDeployments
       | typeof pgDomainRoutes,
     app: StoredDeployment["record"] | { environment: string; orgSlug: string; repoSlug: string },
@@ -198,6 +201,9 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
                 .onConflictDoUpdate({ target: pgQueues.queue_name, set: { mapping: queue.mapping } }),
             );
           }
+          await run(tx, q.delete(pgEventSubscriptions).where(appIs(pgEventSubscriptions, app)));
+          for (const subscription of rows.subscriptions)
+            await run(tx, q.insert(pgEventSubscriptions).values(subscription));
           for (const route of rows.releases) {
             await run(
               tx,
@@ -344,6 +350,33 @@ const makeStore = (client: postgres.Sql): DeploymentStore["Service"] => {
           rows[0] === undefined
             ? Effect.succeedNone
             : Effect.asSome(decodeStored(QueueMapping, "DeploymentStore.findQueue", rows[0].mapping)),
+        ),
+      ),
+
+    listSubscriptions: ({ environment, subject }) =>
+      attempt("DeploymentStore.listSubscriptions", () =>
+        run<{ mapping: string }>(
+          client,
+          q
+            .select({ mapping: pgEventSubscriptions.mapping })
+            .from(pgEventSubscriptions)
+            .where(
+              and(
+                eq(pgEventSubscriptions.environment, environment),
+                eq(pgEventSubscriptions.subject, subject),
+              ),
+            )
+            .orderBy(
+              asc(pgEventSubscriptions.org_slug),
+              asc(pgEventSubscriptions.repo_slug),
+              asc(pgEventSubscriptions.queue),
+            ),
+        ),
+      ).pipe(
+        Effect.flatMap((rows) =>
+          Effect.forEach(rows, (row) =>
+            decodeStored(EventSubscriptionMapping, "DeploymentStore.listSubscriptions", row.mapping),
+          ),
         ),
       ),
 

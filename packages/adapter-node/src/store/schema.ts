@@ -57,6 +57,23 @@ export const queues = sqliteTable(
   (table) => [index("queues_app").on(table.environment, table.org_slug, table.repo_slug)],
 );
 
+/** One row per subscription of a live deployment, found by (environment, subject) on every publish. */
+export const eventSubscriptions = sqliteTable(
+  "event_subscriptions",
+  {
+    environment: text("environment").notNull(),
+    subject: text("subject").notNull(),
+    org_slug: text("org_slug").notNull(),
+    repo_slug: text("repo_slug").notNull(),
+    queue: text("queue").notNull(),
+    mapping: text("mapping").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.environment, table.subject, table.org_slug, table.repo_slug, table.queue] }),
+    index("event_subscriptions_app").on(table.environment, table.org_slug, table.repo_slug),
+  ],
+);
+
 export const domainRoutes = sqliteTable(
   "domain_routes",
   {
@@ -123,6 +140,10 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   `create table if not exists queues (queue_name text primary key, environment text not null,
     org_slug text not null, repo_slug text not null, mapping text not null)`,
   "create index if not exists queues_app on queues (environment, org_slug, repo_slug)",
+  `create table if not exists event_subscriptions (environment text not null, subject text not null,
+    org_slug text not null, repo_slug text not null, queue text not null, mapping text not null,
+    primary key (environment, subject, org_slug, repo_slug, queue))`,
+  "create index if not exists event_subscriptions_app on event_subscriptions (environment, org_slug, repo_slug)",
   `create table if not exists domain_routes (hostname text not null, path_prefix text not null,
     environment text not null, org_slug text not null, repo_slug text not null, mapping text not null,
     primary key (hostname, path_prefix))`,

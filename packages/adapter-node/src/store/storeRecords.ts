@@ -155,6 +155,14 @@ export const switchRows = (change: DeploymentSwitch, now: number) => {
       ...owned,
       mapping: JSON.stringify(queue),
     })),
+    subscriptions: change.subscriptions.map((subscription) => ({
+      environment: subscription.environment,
+      subject: subscription.subject,
+      org_slug: subscription.orgSlug,
+      repo_slug: subscription.repoSlug,
+      queue: subscription.queue,
+      mapping: JSON.stringify(subscription),
+    })),
     releases: change.releaseDomains.map((route) => ({
       hostname: route.hostname,
       path_prefix: route.pathPrefix,

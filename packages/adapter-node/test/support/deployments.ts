@@ -6,6 +6,7 @@ import type {
   DeploymentRecord,
   DeploymentSwitch,
   DomainRoute,
+  EventSubscriptionMapping,
   QueueMapping,
   ScheduleMapping,
 } from "@w7s/core";
@@ -63,6 +64,20 @@ export const queueOf = (app: AppRef, name: string): QueueMapping => ({
   ...owner(app),
 });
 
+export const subscriptionOf = (
+  app: AppRef,
+  subject: string,
+  queue: string,
+  allow: string[] = [],
+): EventSubscriptionMapping => ({
+  version: 1,
+  subject,
+  queue,
+  queueName: `w7s-${app.environment}-${app.orgSlug}-${app.repoSlug}-queue-${queue}`,
+  allow,
+  ...owner(app),
+});
+
 export const domainOf = (app: AppRef, hostname: string, pathPrefix?: string): CustomDomainMapping => ({
   version: 1,
   hostname,
@@ -74,6 +89,7 @@ export interface SwitchParts {
   readonly tokens?: ReadonlyArray<BindingTokenEntry>;
   readonly schedules?: ReadonlyArray<ScheduleMapping>;
   readonly queues?: ReadonlyArray<QueueMapping>;
+  readonly subscriptions?: ReadonlyArray<EventSubscriptionMapping>;
   readonly claimDomains?: ReadonlyArray<CustomDomainMapping>;
   readonly releaseDomains?: ReadonlyArray<DomainRoute>;
 }
@@ -92,6 +108,7 @@ export const switchTo = (
   tokens: parts.tokens ?? [tokenOf(app, "rpc", `rpc-${deploymentId}`)],
   schedules: parts.schedules ?? [],
   queues: parts.queues ?? [],
+  subscriptions: parts.subscriptions ?? [],
   claimDomains: parts.claimDomains ?? [],
   releaseDomains: parts.releaseDomains ?? [],
 });

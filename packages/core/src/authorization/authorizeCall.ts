@@ -1,8 +1,8 @@
-/** Whether one app may call another through RPC, a queue or a workflow (E.3, E.4, E.6). */
+/** Whether one app may call another through RPC, a queue or a workflow (E.3, E.4, E.6), or reach its event subscriptions. */
 import { Forbidden } from "../errors/httpErrors.js";
 
 /** The internal call families that share this rule. */
-export type InternalCallKind = "rpc" | "queue" | "workflow";
+export type InternalCallKind = "rpc" | "queue" | "workflow" | "event";
 
 /** One side of an internal call: an app (app-scoped repo slug) in one environment. */
 export interface CallParty {
@@ -36,6 +36,8 @@ export const callForbiddenMessages: { readonly [Kind in InternalCallKind]: strin
   rpc: "RPC caller is not authorized for this target.",
   queue: "Queue caller is not authorized for this target.",
   workflow: "Workflow caller is not authorized for this target.",
+  // Never answered: a publish skips the subscriptions it may not reach, since their owners chose that.
+  event: "Event publisher is not authorized for this subscription.",
 };
 
 const identity = (value: string): string => value.trim().toLowerCase();

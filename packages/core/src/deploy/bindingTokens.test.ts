@@ -30,9 +30,9 @@ describe("E.2 binding tokens", () => {
 
   it("issues one fresh 32-byte token per kind, in record order", async () => {
     const tokens = await Effect.runPromise(issueBindingTokens().pipe(Effect.provide(sequentialIds())));
-    expect([...tokens.keys()]).toEqual(["ai", "rpc", "queue", "workflow"]);
+    expect([...tokens.keys()]).toEqual(["ai", "rpc", "queue", "workflow", "events"]);
     const values = [...tokens.values()];
-    expect(new Set(values.map(({ token }) => token)).size).toBe(4);
+    expect(new Set(values.map(({ token }) => token)).size).toBe(5);
     for (const { token, hash } of values) {
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(Buffer.from(token, "base64url")).toHaveLength(32);

@@ -4,7 +4,7 @@ import { Ids } from "../ports/Ids.js";
 import type { BindingTokenKind } from "../ports/records/DeploymentIndexes.js";
 
 /** The kinds a native deploy gets a token for, in record order. */
-export const BINDING_TOKEN_KINDS: readonly BindingTokenKind[] = ["ai", "rpc", "queue", "workflow"];
+export const BINDING_TOKEN_KINDS: readonly BindingTokenKind[] = ["ai", "rpc", "queue", "workflow", "events"];
 
 /** A token as the app receives it (`token`) and as the platform stores it (`hash`). */
 export interface BindingToken {

@@ -30,6 +30,7 @@ import {
   Unauthorized,
 } from "../errors/httpErrors.js";
 import { type DeployNotice, notifyDeploy } from "../notifications/notify.js";
+import { subscriptionMappings } from "../platform/events.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { AssetStore } from "../ports/AssetStore.js";
 import { BackendRuntime, type RuntimeBinding } from "../ports/BackendRuntime.js";
@@ -429,6 +430,8 @@ const runtimeBindings = (input: {
   bindings.push({ type: "secret_text", name: "W7S_WORKFLOW_TOKEN", text: token("workflow") });
   bindings.push({ type: "platform_service", name: "W7S_AI", service: "ai" });
   bindings.push({ type: "secret_text", name: "W7S_AI_TOKEN", text: token("ai") });
+  bindings.push({ type: "platform_service", name: "W7S_EVENTS", service: "events" });
+  bindings.push({ type: "secret_text", name: "W7S_EVENTS_TOKEN", text: token("events") });
   return { bindings, varNames, secretNames };
 };
 
@@ -500,7 +503,7 @@ const switchWithRetry = (
 
 /** A record as answers show it: binding token hashes never leave the platform (B.13). */
 export const publicRecord = (record: DeploymentRecord) => {
-  const { ai, rpc, queue, workflow, ...rest } = record;
+  const { ai, rpc, queue, workflow, events, ...rest } = record;
   return {
     ...rest,
     ...(ai === undefined ? {} : { ai: { binding: ai.binding } }),
@@ -511,6 +514,16 @@ export const publicRecord = (record: DeploymentRecord) => {
     ...(workflow === undefined
       ? {}
       : { workflow: { binding: workflow.binding, allow: workflow.allow, workflows: workflow.workflows } }),
+    ...(events === undefined
+      ? {}
+      : {
+          events: {
+            binding: events.binding,
+            publish: events.publish,
+            subscribe: events.subscribe,
+            allow: events.allow,
+          },
+        }),
   };
 };
 
@@ -732,6 +745,18 @@ const deploy = (request: Request, config: PlatformConfig, progress: DeployProgre
               path,
             })),
           },
+          events: {
+            binding: "W7S_EVENTS",
+            tokenHash: hash("events"),
+            publish: [...(manifest.events?.publish ?? [])],
+            allow: [...(manifest.events?.allow ?? [])],
+            // The manifest guarantees each subscription names a declared queue, so each has its managed name.
+            subscribe: (manifest.events?.subscribe ?? []).map(({ subject, queue }) => ({
+              subject,
+              queue,
+              queueName: queues.find((declared) => declared.name === queue)!.queueName,
+            })),
+          },
           ...(manifest.schedules.length > 0
             ? { schedules: manifest.schedules.map(({ cron, path }) => ({ cron, path })) }
             : {}),
@@ -776,6 +801,7 @@ const deploy = (request: Request, config: PlatformConfig, progress: DeployProgre
         tokens: tokenEntries,
         schedules,
         queues: queueMappings,
+        subscriptions: subscriptionMappings(record),
         claimDomains: domains.claims,
         releaseDomains: domains.releases,
         retain: config.historyDepth,

@@ -201,7 +201,12 @@ describe("I.1 repository state", () => {
       {
         "dist/index.html": "<h1>hi</h1>",
         "backend/index.js": "export default {}",
-        "w7s.json": JSON.stringify({ secrets: ["API_KEY"], rpc: { allow: ["friends"] } }),
+        "w7s.json": JSON.stringify({
+          secrets: ["API_KEY"],
+          rpc: { allow: ["friends"] },
+          queues: ["inbox"],
+          events: { publish: ["orders.created"], subscribe: [{ subject: "orders.paid", queue: "inbox" }] },
+        }),
         CNAME: "shop.example.com\n",
       },
       { headers: { "x-w7s-secrets": secrets } },
@@ -219,11 +224,20 @@ describe("I.1 repository state", () => {
       bindings: { secrets: ["API_KEY"] },
       rpc: { binding: "W7S_RPC", allow: ["friends"] },
       ai: { binding: "W7S_AI" },
+      events: {
+        binding: "W7S_EVENTS",
+        publish: ["orders.created"],
+        subscribe: [
+          { subject: "orders.paid", queue: "inbox", queueName: "w7s-production-acme-site-queue-inbox" },
+        ],
+        allow: [],
+      },
     });
     expect(answer.body.data.capabilities).toMatchObject({
       deployed: true,
       nativeBackend: true,
       customDomains: true,
+      events: true,
     });
     const routes = await call("/api/v1/agent/repos/acme/site/routes");
     expect(routes.body.data.routes).toEqual({

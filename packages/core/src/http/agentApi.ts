@@ -273,6 +273,15 @@ const resourcesOf = (record: DeploymentRecord | undefined) => {
           },
     rpc: record?.rpc === undefined ? null : { binding: record.rpc.binding, allow: [...record.rpc.allow] },
     ai: record?.ai === undefined ? null : { binding: record.ai.binding },
+    events:
+      record?.events === undefined
+        ? null
+        : {
+            binding: record.events.binding,
+            publish: [...record.events.publish],
+            subscribe: [...record.events.subscribe],
+            allow: [...record.events.allow],
+          },
   };
 };
 
@@ -322,6 +331,7 @@ const repoState = (target: RepoTarget, stored: StoredDeployment | undefined, con
         queues: (record?.queue?.queues.length ?? 0) > 0,
         schedules: (record?.schedules?.length ?? 0) > 0,
         workflows: (record?.workflow?.workflows.length ?? 0) > 0,
+        events: (record?.events?.publish.length ?? 0) + (record?.events?.subscribe.length ?? 0) > 0,
         rpc: record?.rpc !== undefined,
         ai: record?.ai !== undefined,
         customDomains: (record?.customDomains?.length ?? 0) > 0,

@@ -115,6 +115,16 @@ export const ResourceSummary = Schema.Struct({
   ),
   rpc: Schema.NullOr(AllowList),
   ai: Schema.NullOr(Schema.Struct({ binding: Schema.String })),
+  events: Schema.NullOr(
+    Schema.Struct({
+      binding: Schema.String,
+      publish: Strings,
+      subscribe: Schema.Array(
+        Schema.Struct({ subject: Schema.String, queue: Schema.String, queueName: Schema.String }),
+      ),
+      allow: Strings,
+    }),
+  ),
 }).annotate({ identifier: "ResourceSummary" });
 
 /** What the deployment can do. */
@@ -126,6 +136,8 @@ export const Capabilities = Schema.Struct({
   queues: Schema.Boolean,
   schedules: Schema.Boolean,
   workflows: Schema.Boolean,
+  /** The app publishes or subscribes to at least one event subject. */
+  events: Schema.Boolean,
   rpc: Schema.Boolean,
   ai: Schema.Boolean,
   customDomains: Schema.Boolean,

@@ -19,6 +19,7 @@ import {
 import { planDomainClaims } from "../deploy/domainClaims.js";
 import { errorResponse, errorResponseFromUnknown, successResponse } from "../errors/errorResponse.js";
 import { BadRequest, Forbidden, type HttpError, NotFound, ServiceUnavailable } from "../errors/httpErrors.js";
+import { subscriptionMappings } from "../platform/events.js";
 import type { PlatformConfig } from "../platformConfig.js";
 import { DeploymentStore, type StoredDeployment } from "../ports/DeploymentStore.js";
 import type { DomainVerifier } from "../ports/DomainVerifier.js";
@@ -110,7 +111,7 @@ const routesOfRecord = (record: DeploymentRecord): CustomDomainRouteSpec[] =>
       : { hostname: display.slice(0, slash), pathPrefix: display.slice(slash), display };
   });
 
-/** What a switch back to `stored` writes besides the pointer: its tokens, schedules and queues. */
+/** What a switch back to `stored` writes besides the pointer: its tokens, schedules, queues and subscriptions. */
 const indexesOf = (stored: StoredDeployment) => {
   const { record } = stored;
   const app = { orgSlug: record.orgSlug, repoSlug: record.repoSlug, environment: record.environment };
@@ -120,6 +121,7 @@ const indexesOf = (stored: StoredDeployment) => {
     rpc: record.rpc?.tokenHash,
     queue: record.queue?.tokenHash,
     workflow: record.workflow?.tokenHash,
+    events: record.events?.tokenHash,
   };
   const tokens: BindingTokenEntry[] = BINDING_TOKEN_KINDS.flatMap((kind) => {
     const tokenHash = hashes[kind];
@@ -140,7 +142,7 @@ const indexesOf = (stored: StoredDeployment) => {
     consumer: queue.consumer,
     ...owned,
   }));
-  return { tokens, schedules, queues };
+  return { tokens, schedules, queues, subscriptions: subscriptionMappings(record) };
 };
 
 const readRollbackRequest = (request: Request) =>

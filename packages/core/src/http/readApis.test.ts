@@ -175,7 +175,7 @@ describe("F.10 usage API", () => {
       warningThreshold: 0.5,
       source: "repo_environment",
     });
-    expect(body.data.limits.policies).toHaveLength(35);
+    expect(body.data.limits.policies).toHaveLength(37);
   });
 
   it("only GET: another method falls to the catch-all 404", async () => {

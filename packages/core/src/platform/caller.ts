@@ -33,6 +33,11 @@ export const callerMessages: {
     notEnabled: "Workflows are not enabled for the caller deployment. Redeploy the caller app.",
     invalid: "Invalid workflow bearer token.",
   },
+  events: {
+    missing: "Missing events bearer token.",
+    notEnabled: "Events are not enabled for the caller deployment. Redeploy the caller app.",
+    invalid: "Invalid events bearer token.",
+  },
   ai: {
     missing: "Missing AI bearer token.",
     notEnabled: "AI is not enabled for this deployment. Declare bindings.ai in w7s.json and redeploy.",

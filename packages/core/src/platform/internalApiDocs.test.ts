@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Result } from "effect";
 import { describe, expect, it } from "vitest";
-import { dueMappings, parseQueueDelay, publicModelName, scheduleLockKey } from "../index.js";
+import { dueMappings, parseEventBody, parseQueueDelay, publicModelName, scheduleLockKey } from "../index.js";
 
 describe("docs/internal-api.md example", () => {
   it("runs as documented", () => {
@@ -27,6 +27,10 @@ describe("docs/internal-api.md example", () => {
     );
     expect(due.map((mapping) => mapping.cron)).toEqual(["*/5 * * * *"]);
     expect(publicModelName("@cf/meta/llama-3.1-8b-instruct-fp8")).toBe("@w7s/meta/llama-3.1-8b-instruct-fp8");
+    expect(parseEventBody('{"subject": " Orders.Created ", "data": {"orderId": "ord_123"}}')).toEqual(
+      Result.succeed({ subject: "orders.created", data: { orderId: "ord_123" } }),
+    );
+    expect(Result.isFailure(parseEventBody('{"subject": "orders.*"}'))).toBe(true);
   });
 
   it("shows the same code the test runs", () => {
@@ -36,6 +40,9 @@ describe("docs/internal-api.md example", () => {
       'scheduleLockKey("production:acme:web:abc1234", "2026-05-25T12:10:00.000Z");',
       'dueMappings([schedule("*/5 * * * *"), schedule("0 9 * * *")], Date.parse("2026-05-25T12:10:42Z"));',
       'publicModelName("@cf/meta/llama-3.1-8b-instruct-fp8"); // "@w7s/meta/llama-3.1-8b-instruct-fp8"',
+      `parseEventBody('{"subject": " Orders.Created ", "data": {"orderId": "ord_123"}}');`,
+      `Result.isFailure(parseEventBody('{"subject": "orders.*"}')); // true: 400, wildcards are not subjects`,
+      "| `POST /api/v1/events/<owner>/<repo>`",
     ])
       expect(doc).toContain(line);
   });

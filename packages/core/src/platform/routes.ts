@@ -1,7 +1,7 @@
 /**
- * The internal API's routes (E.3-E.7), added to the shared Hono app and served alone on an adapter's
- * private listener (the Node server's Unix socket that `W7S_RPC`, `W7S_QUEUE`, `W7S_WORKFLOW` and `W7S_AI`
- * reach). Every answer is the platform's JSON envelope except RPC, which answers the target's response.
+ * The internal API's routes (E.3-E.7 and events), added to the shared Hono app and served alone on an
+ * adapter's private listener (the Node server's Unix socket that `W7S_RPC`, `W7S_QUEUE`, `W7S_WORKFLOW`,
+ * `W7S_AI` and `W7S_EVENTS` reach). Every answer is the platform's JSON envelope except RPC, which answers the target's response.
  */
 import { Effect } from "effect";
 import { Hono } from "hono";
@@ -24,6 +24,7 @@ import type { UsagePolicyStore } from "../ports/UsagePolicyStore.js";
 import type { UsageStore } from "../ports/UsageStore.js";
 import type { WorkflowEngine } from "../ports/WorkflowEngine.js";
 import { runAi } from "./ai.js";
+import { publishEvent } from "./events.js";
 import { readDeadLetters, sendQueueMessage } from "./queues.js";
 import { rpcCall } from "./rpc.js";
 import { startWorkflow, workflowStatus } from "./workflows.js";
@@ -80,6 +81,7 @@ export const platformServiceRoutes = (app: Hono, { config, run }: PlatformServic
   app.post("/api/v1/workflows/*", (c) => run(answerData(startWorkflow(c.req.raw, config))));
   app.get("/api/v1/workflows/*", (c) => run(answerData(workflowStatus(c.req.raw))));
   app.post("/api/v1/ai/run", (c) => run(answerData(runAi(c.req.raw, config))));
+  app.post("/api/v1/events/*", (c) => run(answerData(publishEvent(c.req.raw, config))));
   return app;
 };
 

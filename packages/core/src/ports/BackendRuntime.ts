@@ -23,8 +23,8 @@ export const RuntimeBinding = Schema.Union([
   }),
   binding("durable_object_namespace", { className: Schema.String }),
   binding("queue", { queueName: Schema.String }),
-  /** `W7S_RPC`, `W7S_QUEUE`, `W7S_WORKFLOW`, `W7S_AI`: a fetcher to the platform's internal API. */
-  binding("platform_service", { service: Schema.Literals(["rpc", "queue", "workflow", "ai"]) }),
+  /** `W7S_RPC`, `W7S_QUEUE`, `W7S_WORKFLOW`, `W7S_AI`, `W7S_EVENTS`: a fetcher to the platform's internal API. */
+  binding("platform_service", { service: Schema.Literals(["rpc", "queue", "workflow", "ai", "events"]) }),
 ]);
 export type RuntimeBinding = typeof RuntimeBinding.Type;
 

@@ -6,6 +6,7 @@ import type {
   BindingTokenEntry,
   BindingTokenKind,
   CustomDomainMapping,
+  EventSubscriptionMapping,
   QueueMapping,
   ScheduleMapping,
 } from "./records/DeploymentIndexes.js";
@@ -26,8 +27,9 @@ export interface DomainRoute {
 
 /**
  * Everything that becomes visible together when a deploy succeeds (DECISIONS 6). The store applies it in
- * one transaction: the `(environment, owner, repo)` pointer, new token entries, the app's schedule and queue
- * mappings (replaced as a set), new domain claims and the release of the app's stale claims.
+ * one transaction: the `(environment, owner, repo)` pointer, new token entries, the app's schedule, queue
+ * and event subscription mappings (each replaced as a set), new domain claims and the release of the app's
+ * stale claims.
  */
 export interface DeploymentSwitch {
   readonly app: AppRef;
@@ -38,6 +40,8 @@ export interface DeploymentSwitch {
   readonly tokens: ReadonlyArray<BindingTokenEntry>;
   readonly schedules: ReadonlyArray<ScheduleMapping>;
   readonly queues: ReadonlyArray<QueueMapping>;
+  /** Every subscription of the new deployment; a subscription it no longer declares stops receiving events. */
+  readonly subscriptions: ReadonlyArray<EventSubscriptionMapping>;
   readonly claimDomains: ReadonlyArray<CustomDomainMapping>;
   /** Routes this app held that the new deployment no longer claims (B.14 decides which). */
   readonly releaseDomains: ReadonlyArray<DomainRoute>;
@@ -54,7 +58,7 @@ export interface RepoRef {
   readonly repoSlug: string;
 }
 
-/** Deployment records, token index, schedule index, queue mappings and custom-domain claims. */
+/** Deployment records, token index, schedule index, queue mappings, event subscriptions and custom-domain claims. */
 export class DeploymentStore extends Context.Service<
   DeploymentStore,
   {
@@ -93,6 +97,11 @@ export class DeploymentStore extends Context.Service<
     readonly listSchedules: () => Effect.Effect<ReadonlyArray<ScheduleMapping>, StoreError>;
     /** The app that consumes a managed queue. */
     readonly findQueue: (queueName: string) => Effect.Effect<Option.Option<QueueMapping>, StoreError>;
+    /** The subscriptions of live deployments in one environment to one subject, in a stable order. */
+    readonly listSubscriptions: (input: {
+      readonly environment: string;
+      readonly subject: string;
+    }) => Effect.Effect<ReadonlyArray<EventSubscriptionMapping>, StoreError>;
     /** Every claimed route of one hostname, any prefix. */
     readonly domainRoutes: (
       hostname: string,

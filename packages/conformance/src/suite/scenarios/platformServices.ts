@@ -1,7 +1,7 @@
 /**
- * E.2-E.7: what backends reach through `W7S_RPC`, `W7S_QUEUE`, `W7S_WORKFLOW` and `W7S_AI`, driven only
- * through HTTP requests to deployed apps (which make the internal calls) and the apps' record of what the
- * platform delivered to them. Queue delays, retries, workflow backoff and schedules need the target's
+ * E.2-E.7 and events: what backends reach through `W7S_RPC`, `W7S_QUEUE`, `W7S_WORKFLOW`, `W7S_AI` and
+ * `W7S_EVENTS`, driven only through HTTP requests to deployed apps (which make the internal calls) and the
+ * apps' record of what the platform delivered to them. Queue delays, retries, workflow backoff and schedules need the target's
  * `time` control, so they take seconds rather than minutes.
  */
 import { describe, expect, it } from "vitest";
@@ -350,6 +350,132 @@ export const platformServiceScenarios = (context: SuiteContext): void => {
         caller: { repository: "queue-p/producer" },
         body: { from: "partner" },
       });
+    }, 60_000);
+  });
+
+  describe("events over queues", () => {
+    const subscriber = (subjects: string[], allow?: string[]) => ({
+      queues: ["inbox"],
+      events: {
+        subscribe: subjects.map((subject) => ({ subject, queue: "inbox" })),
+        ...(allow === undefined ? {} : { allow }),
+      },
+    });
+    const publisher = { events: { publish: ["orders.created"] } };
+    const publish = (owner: string, repo: string, body: unknown, environment?: string) =>
+      call(
+        owner,
+        repo,
+        {
+          service: "W7S_EVENTS",
+          api: `/api/v1/events/${owner}/${repo}`,
+          method: "POST",
+          body: JSON.stringify(body),
+          headers: { "content-type": "application/json" },
+        },
+        environment,
+      );
+    const inbox = (owner: string, repo: string, environment?: string): Promise<Json[]> =>
+      get(owner, `/${repo}/events?kind=${encodeURIComponent("/_w7s/queues/inbox")}`, environment);
+    /** Every event message the app's inbox consumer received, across batches. */
+    const received = async (owner: string, repo: string, environment?: string) =>
+      (await inbox(owner, repo, environment)).flatMap((delivery) => delivery.body.messages);
+    /** Long enough for a queue poll to have delivered anything that was enqueued. */
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    it("delivers one publish once to each subscriber queue, as an event envelope from the publisher", async () => {
+      await deploy("ev-a", "billing", subscriber(["orders.created"]));
+      await deploy("ev-a", "mailer", subscriber(["orders.created", "orders.cancelled"]));
+      await deploy("ev-a", "orders", publisher);
+      const answer = await publish("ev-a", "orders", {
+        subject: "orders.created",
+        data: { orderId: "ord_1" },
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body.data.deliveries).toEqual([
+        { repository: "ev-a/billing", queue: "inbox" },
+        { repository: "ev-a/mailer", queue: "inbox" },
+      ]);
+      const { id, time } = answer.body.data.event;
+      for (const repo of ["billing", "mailer"]) {
+        const [message] = await eventually(
+          () => received("ev-a", repo),
+          (list) => list.length > 0,
+        );
+        expect(message).toMatchObject({
+          attempts: 1,
+          caller: { repository: "ev-a/orders", environment: "production" },
+          body: {
+            version: 1,
+            type: "w7s.event",
+            id,
+            subject: "orders.created",
+            publisher: {
+              orgSlug: "ev-a",
+              repoSlug: "orders",
+              repository: "ev-a/orders",
+              environment: "production",
+            },
+            time,
+            data: { orderId: "ord_1" },
+          },
+        });
+      }
+      await settle();
+      expect(await received("ev-a", "billing")).toHaveLength(1);
+      expect(await received("ev-a", "mailer")).toHaveLength(1);
+    }, 60_000);
+
+    it("answers 403 for a subject the publisher did not declare, and enqueues nothing", async () => {
+      await deploy("ev-u", "billing", subscriber(["orders.shipped"]));
+      await deploy("ev-u", "orders", publisher);
+      expect(await publish("ev-u", "orders", { subject: "orders.shipped" })).toMatchObject({
+        status: 403,
+        body: {
+          status: "error",
+          error:
+            "Subject orders.shipped is not declared in events.publish of ev-u/orders. Add it to w7s.json and redeploy.",
+          details: { subject: "orders.shipped", publish: ["orders.created"] },
+        },
+      });
+      expect(await publish("ev-u", "billing", { subject: "orders.shipped" })).toMatchObject({ status: 403 });
+      await settle();
+      expect(await received("ev-u", "billing")).toEqual([]);
+    }, 60_000);
+
+    it("reaches another owner only through its events.allow", async () => {
+      await deploy("ev-p", "crm", subscriber(["orders.created"], ["ev-o/orders"]));
+      await deploy("ev-s", "spy", subscriber(["orders.created"]));
+      await deploy("ev-o", "orders", publisher);
+      const answer = await publish("ev-o", "orders", { subject: "orders.created", data: 1 });
+      expect(answer.body.data.deliveries).toEqual([{ repository: "ev-p/crm", queue: "inbox" }]);
+      await eventually(
+        () => received("ev-p", "crm"),
+        (list) => list.length === 1,
+      );
+      await settle();
+      expect(await received("ev-s", "spy")).toEqual([]);
+    }, 60_000);
+
+    it("keeps a branch's events in the branch, and stops delivering a subscription a redeploy dropped", async () => {
+      await deploy("ev-b", "billing", subscriber(["orders.created"]));
+      await deploy("ev-b", "billing", subscriber(["orders.created"]), { branch: "feature/x" });
+      await deploy("ev-b", "orders", publisher, { branch: "feature/x" });
+      const fromBranch = await publish("ev-b", "orders", { subject: "orders.created" }, "feature-x");
+      expect(fromBranch.body.data.deliveries).toEqual([{ repository: "ev-b/billing", queue: "inbox" }]);
+      const [message] = await eventually(
+        () => received("ev-b", "billing", "feature-x"),
+        (list) => list.length === 1,
+      );
+      expect(message.body.publisher.environment).toBe("feature-x");
+      await settle();
+      expect(await received("ev-b", "billing")).toEqual([]);
+
+      await deploy("ev-b", "billing", { queues: ["inbox"] }, { branch: "feature/x", sha: "4".repeat(40) });
+      const dropped = await publish("ev-b", "orders", { subject: "orders.created" }, "feature-x");
+      expect(dropped.body.data.deliveries).toEqual([]);
+      await settle();
+      expect(await received("ev-b", "billing", "feature-x")).toHaveLength(1);
     }, 60_000);
   });
 

@@ -1,8 +1,11 @@
-/** The lookups written with a deployment: binding tokens (E.2), schedules (E.5), queues (E.4), custom domains (H.4). */
+/**
+ * The lookups written with a deployment: binding tokens (E.2), schedules (E.5), queues (E.4), event
+ * subscriptions, custom domains (H.4).
+ */
 import { Schema } from "effect";
 
 /** The per-deployment token families. */
-export const BindingTokenKind = Schema.Literals(["ai", "rpc", "queue", "workflow"]);
+export const BindingTokenKind = Schema.Literals(["ai", "rpc", "queue", "workflow", "events"]);
 export type BindingTokenKind = typeof BindingTokenKind.Type;
 
 /** `binding_token:v1:<kind>:<hash>`: which app a presented token hash belongs to. */
@@ -46,6 +49,25 @@ export const QueueMapping = Schema.Struct({
   deployedAt: Schema.String,
 });
 export type QueueMapping = typeof QueueMapping.Type;
+
+/**
+ * `event_subscription:v1:<env>:<subject>:<org>:<repo>:<queue>`: one subscription of a live deployment, so
+ * a publish finds its subscribers in its environment without reading every deployment. `allow` is the
+ * subscriber's `events.allow` (other owners it accepts events from).
+ */
+export const EventSubscriptionMapping = Schema.Struct({
+  version: Schema.Literal(1),
+  subject: Schema.String,
+  queue: Schema.String,
+  queueName: Schema.String,
+  allow: Schema.Array(Schema.String),
+  orgSlug: Schema.String,
+  repoSlug: Schema.String,
+  environment: Schema.String,
+  repository: Schema.String,
+  deployedAt: Schema.String,
+});
+export type EventSubscriptionMapping = typeof EventSubscriptionMapping.Type;
 
 /** A claimed custom-domain route: `pathPrefix` is absent for the host root `/`. */
 export const CustomDomainMapping = Schema.Struct({

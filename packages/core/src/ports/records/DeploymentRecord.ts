@@ -110,6 +110,18 @@ export const DeploymentRecord = Schema.Struct({
       workflows: Schema.Array(Schema.Struct({ name: Schema.String, path: Schema.String })),
     }),
   ),
+  /** `events` of w7s.json with each subscription's managed queue; absent on records made before events. */
+  events: optional(
+    Schema.Struct({
+      binding: Schema.Literal("W7S_EVENTS"),
+      tokenHash: Schema.String,
+      publish: Strings,
+      allow: Strings,
+      subscribe: Schema.Array(
+        Schema.Struct({ subject: Schema.String, queue: Schema.String, queueName: Schema.String }),
+      ),
+    }),
+  ),
   schedules: optional(Schema.Array(Schema.Struct({ cron: Schema.String, path: Schema.String }))),
   targets: Schema.Struct({ worker: optional(WorkerTarget), static: optional(StaticTarget) }),
 });
