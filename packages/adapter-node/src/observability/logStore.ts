@@ -5,7 +5,7 @@
  * arrive between pages.
  */
 import { type LogQuery, type LogRecord, LogStore, StoreError } from "@w7s/core";
-import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, type Column, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Clock, Effect, Layer } from "effect";
 import {
@@ -137,24 +137,32 @@ const makeLogStore = (rows: LogRows): LogStore["Service"] => {
   };
 };
 
+/** The columns a page is filtered on, the same in both dialects' tables. */
+type LogColumns = Record<
+  "environment" | "org_slug" | "repo_slug" | "ts" | "expires_at" | "kind" | "level" | "id",
+  Column
+>;
+
+/** One page's rows: the app, the time range, still retained, the filters, and after the cursor's `(ts, id)`. */
+const pageFilter = (t: LogColumns, page: PageQuery): SQL | undefined =>
+  and(
+    eq(t.environment, page.query.app.environment),
+    eq(t.org_slug, page.query.app.orgSlug),
+    eq(t.repo_slug, page.query.app.repoSlug),
+    gte(t.ts, page.fromMs),
+    lte(t.ts, page.toMs),
+    gte(t.expires_at, page.nowMs + 1),
+    page.query.kind === undefined ? undefined : eq(t.kind, page.query.kind),
+    page.query.level === undefined ? undefined : eq(t.level, page.query.level),
+    page.after === null
+      ? undefined
+      : or(lt(t.ts, page.after[0]), and(eq(t.ts, page.after[0]), lt(t.id, page.after[1]))),
+  );
+
 const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>): LogRows => {
   const { db } = database;
   const q = db.builder;
   const t = appLogs;
-  const where = (page: PageQuery): SQL | undefined =>
-    and(
-      eq(t.environment, page.query.app.environment),
-      eq(t.org_slug, page.query.app.orgSlug),
-      eq(t.repo_slug, page.query.app.repoSlug),
-      gte(t.ts, page.fromMs),
-      lte(t.ts, page.toMs),
-      gte(t.expires_at, page.nowMs + 1),
-      page.query.kind === undefined ? undefined : eq(t.kind, page.query.kind),
-      page.query.level === undefined ? undefined : eq(t.level, page.query.level),
-      page.after === null
-        ? undefined
-        : or(lt(t.ts, page.after[0]), and(eq(t.ts, page.after[0]), lt(t.id, page.after[1]))),
-    );
   return {
     insert: async (batch) =>
       db.transaction(() => {
@@ -170,7 +178,7 @@ const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: "sqlite
         q
           .select({ record: t.record })
           .from(t)
-          .where(where(page))
+          .where(pageFilter(t, page))
           .orderBy(desc(t.ts), desc(t.id))
           .limit(page.take),
       ),
@@ -199,21 +207,7 @@ const postgresRows = (database: Extract<ControlPlaneDatabase, { dialect: "postgr
         q
           .select({ record: t.record })
           .from(t)
-          .where(
-            and(
-              eq(t.environment, page.query.app.environment),
-              eq(t.org_slug, page.query.app.orgSlug),
-              eq(t.repo_slug, page.query.app.repoSlug),
-              gte(t.ts, page.fromMs),
-              lte(t.ts, page.toMs),
-              gte(t.expires_at, page.nowMs + 1),
-              page.query.kind === undefined ? undefined : eq(t.kind, page.query.kind),
-              page.query.level === undefined ? undefined : eq(t.level, page.query.level),
-              page.after === null
-                ? undefined
-                : or(lt(t.ts, page.after[0]), and(eq(t.ts, page.after[0]), lt(t.id, page.after[1]))),
-            ),
-          )
+          .where(pageFilter(t, page))
           .orderBy(desc(t.ts), desc(t.id))
           .limit(page.take),
       ),
