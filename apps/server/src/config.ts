@@ -69,6 +69,8 @@ export interface ServerSettings {
   readonly telegramApiUrl: string;
   /** The operator's chats: they receive `telegramEvents` of every app. */
   readonly telegramChatIds: readonly string[];
+  /** The operator's admin chats: every event, unfiltered. */
+  readonly telegramAdminChatIds: readonly string[];
   /** What the operator's chats receive (`all` for everything). */
   readonly telegramEvents: readonly string[];
 }
@@ -349,6 +351,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "the operator's chats for manager notifications, comma separated (unset: none)",
   },
   {
+    key: "telegramAdminChatIds",
+    flag: "--telegram-admin-chat-id",
+    env: "W7S_ADMIN_TELEGRAM_CHAT_ID",
+    kind: "list",
+    help: "the operator's admin chats, comma separated: every event of every app, whatever --telegram-events says (unset: none)",
+  },
+  {
     key: "telegramEvents",
     flag: "--telegram-events",
     env: "W7S_TELEGRAM_EVENTS",
@@ -397,6 +406,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   telegramWebhookSecret: undefined,
   telegramApiUrl: "https://api.telegram.org",
   telegramChatIds: [],
+  telegramAdminChatIds: [],
   telegramEvents: [...DEFAULT_MANAGER_EVENTS],
 };
 

@@ -33,12 +33,17 @@ export const aiSettingsOf = (
  */
 export const notificationSettingsOf = (settings: ServerSettings): NotificationSettings | null => {
   if (settings.telegramBotToken === undefined || settings.telegramBotToken === "") return null;
-  for (const chatId of settings.telegramChatIds)
-    if (!isValidChatId(chatId))
-      throw new SettingsError(
-        `--telegram-chat-id ${JSON.stringify(chatId)} is not a Telegram chat id (digits, or @channel).`,
-      );
+  const check = (flag: string, chatIds: readonly string[]) => {
+    for (const chatId of chatIds)
+      if (!isValidChatId(chatId))
+        throw new SettingsError(
+          `${flag} ${JSON.stringify(chatId)} is not a Telegram chat id (digits, or @channel).`,
+        );
+  };
+  check("--telegram-chat-id", settings.telegramChatIds);
+  check("--telegram-admin-chat-id", settings.telegramAdminChatIds);
   return {
+    adminChatIds: settings.telegramAdminChatIds,
     managerChatIds: settings.telegramChatIds,
     managerEvents: settings.telegramEvents,
     webhookSecret:

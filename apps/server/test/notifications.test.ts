@@ -29,6 +29,7 @@ const TOKEN = "notify-deploy-token";
 const BOT = "777000:bot-token-that-must-not-leak";
 const SECRET = "webhook-secret-value";
 const MANAGER = "9001";
+const ADMIN = "9002";
 
 const settingsFor = (dataDir: string, telegram: TelegramStandIn): ServerSettings => ({
   ...DEFAULT_SETTINGS,
@@ -39,6 +40,9 @@ const settingsFor = (dataDir: string, telegram: TelegramStandIn): ServerSettings
   telegramWebhookSecret: SECRET,
   telegramApiUrl: telegram.url,
   telegramChatIds: [MANAGER],
+  telegramAdminChatIds: [ADMIN],
+  // Not deploy_warning: the admin chat hears those all the same.
+  telegramEvents: ["deploy_success", "deploy_error", "app_suspended", "usage_collection_error"],
 });
 
 const targetOf = (server: RunningServer): ConformanceTarget => ({
@@ -203,6 +207,65 @@ describe("the bot, linked deploys and suspensions", () => {
       messagesTo(telegram, MANAGER).filter((sent) => sent.text.includes("W7S app suspended")),
     ).toHaveLength(1);
   }, 60_000);
+
+  const status = (body: unknown, token: string | null = TOKEN) =>
+    fetch(`${server.url}/api/v1/deploy/status`, {
+      method: "POST",
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("answers an older action's /api/v1/deploy/status with the message it sent, and edits it on the next stage", async () => {
+    const refused = await status({ stage: "start", github: { repository: "acme/status" } }, null);
+    expect(refused.status).toBe(401);
+    expect(await (await status({ stage: "later", github: { repository: "acme/status" } })).json()).toEqual({
+      status: "error",
+      error: "Invalid deploy status stage.",
+    });
+
+    const link = { chatId: "7007", events: "deploy_success,deploy_error" };
+    const started = await status({ stage: "start", github: { repository: "acme/status" }, telegram: link });
+    expect(started.status).toBe(200);
+    const body = (await started.json()) as { telegramMessageId: string; notified: number };
+    expect(body).toMatchObject({ event: "deploy_success", repository: "acme/status", stage: "start" });
+    const [sent] = messagesTo(telegram, "7007");
+    expect(sent?.text).toContain("*W7S Deployment started*");
+    expect(body.telegramMessageId).toBe(String(sent?.messageId));
+
+    const done = await status({
+      stage: "success",
+      github: { repository: "acme/status" },
+      telegram: { ...link, messageId: body.telegramMessageId },
+    });
+    expect(((await done.json()) as { telegramMessageId: string }).telegramMessageId).toBe(
+      body.telegramMessageId,
+    );
+    expect(messagesTo(telegram, "7007")).toHaveLength(1);
+    expect(messagesTo(telegram, "7007")[0]).toMatchObject({ edits: 1 });
+    expect(messagesTo(telegram, "7007")[0]?.text).toContain("*W7S Deployment completed*");
+    // The operator's chats hear about each stage through the outbox.
+    await server.deliverNotifications();
+    await waitFor(() =>
+      messagesTo(telegram, MANAGER).some((sent) => sent.text.includes("Deployment completed"))
+        ? true
+        : undefined,
+    );
+  });
+
+  it("tells the admin chats every event, and the manager chats only the events they take", async () => {
+    const answer = await status({ stage: "warning", github: { repository: "acme/admin" } });
+    expect(await answer.json()).toMatchObject({ notified: 1, event: "deploy_warning" });
+    await server.deliverNotifications();
+    const [warned] = await waitFor(() => {
+      const found = messagesTo(telegram, ADMIN).filter((sent) => sent.text.includes("acme/admin"));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(warned?.text).toContain("*W7S Deployment completed with warnings*");
+    expect(messagesTo(telegram, MANAGER).filter((sent) => sent.text.includes("acme/admin"))).toHaveLength(0);
+  });
 });
 
 describe("a Telegram outage", () => {

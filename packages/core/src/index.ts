@@ -228,6 +228,14 @@ export {
   rollbackDeployment,
 } from "./http/deploymentHistory.js";
 export {
+  DEPLOY_STATUS_PATH,
+  DEPLOY_STATUS_STAGES,
+  type DeployStatusStage,
+  deployStatusMessages,
+  eventOfStage,
+  reportDeployStatus,
+} from "./http/deployStatus.js";
+export {
   type AppRequestServices,
   appKeyOf,
   finalizeResponse,
@@ -292,8 +300,10 @@ export {
 export {
   appSuspendedText,
   type DeployFailureFacts,
+  type DeployStatusFacts,
   type DeploySuccessFacts,
   deployFailedText,
+  deployStatusText,
   deploySuccessText,
   escapeMarkdownV2,
   MAX_MESSAGE_LENGTH,
@@ -458,6 +468,7 @@ export {
   NOTIFICATION_EVENTS,
   type NotificationEvent,
   type OutboxMessage,
+  type SentMessage,
 } from "./ports/records/Notification.js";
 export type { Page, PageRequest } from "./ports/records/Page.js";
 export {

@@ -32,6 +32,8 @@ export const defaultPlatformServiceLimits: PlatformServiceLimits = {
  * bot: nothing is linked, queued or sent, and the bot's webhook answers 404.
  */
 export interface NotificationSettings {
+  /** The operator's admin chats (`W7S_ADMIN_TELEGRAM_CHAT_ID`): every event of every app, unfiltered. */
+  readonly adminChatIds?: ReadonlyArray<string> | undefined;
   /** The operator's chats: they receive `managerEvents` of every app. */
   readonly managerChatIds: ReadonlyArray<string>;
   readonly managerEvents: ReadonlyArray<string>;

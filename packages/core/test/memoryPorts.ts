@@ -17,8 +17,10 @@ import { DomainVerifier } from "../src/ports/DomainVerifier.js";
 import { Ids } from "../src/ports/Ids.js";
 import type { LogStore } from "../src/ports/LogStore.js";
 import { NotificationStore } from "../src/ports/NotificationStore.js";
+import { Notifier } from "../src/ports/Notifier.js";
 import {
   DeliveryError,
+  NotifyError,
   ProvisionError,
   RuntimeError,
   type RuntimeErrorReason,
@@ -38,7 +40,12 @@ import type {
   ScheduleMapping,
 } from "../src/ports/records/DeploymentIndexes.js";
 import type { ManagedResource } from "../src/ports/records/ManagedResource.js";
-import type { ChatLink, ClaimedOutboxMessage, OutboxMessage } from "../src/ports/records/Notification.js";
+import type {
+  ChatLink,
+  ChatMessage,
+  ClaimedOutboxMessage,
+  OutboxMessage,
+} from "../src/ports/records/Notification.js";
 import type { DeadLetter, QueueMessageEnvelope } from "../src/ports/records/QueueMessage.js";
 import type { StaticManifest } from "../src/ports/records/StaticManifest.js";
 import { SchedulerLock } from "../src/ports/SchedulerLock.js";
@@ -122,6 +129,10 @@ export interface MemoryWorld {
   >;
   /** When set, every NotificationStore operation fails with it. */
   notificationFailure?: StoreErrorReason;
+  /** What the Notifier sent (or edited) at once, in order; each new message gets the next id. */
+  readonly chatsSent: ChatMessage[];
+  /** When set, the Notifier fails every send. */
+  notifierDown?: boolean;
 }
 
 export const makeMemoryWorld = (): MemoryWorld => ({
@@ -156,6 +167,7 @@ export const makeMemoryWorld = (): MemoryWorld => ({
   aiAnswer: { response: "hi" },
   chatLinks: new Map(),
   outbox: new Map(),
+  chatsSent: [],
 });
 
 export const appKey = (app: AppRef): string => `${app.environment}:${app.orgSlug}:${app.repoSlug}`;
@@ -186,6 +198,7 @@ export const memoryPorts = (
   | LogStore
   | AnalyticsSink
   | NotificationStore
+  | Notifier
 > => {
   const issued = world.issued;
   return Layer.mergeAll(
@@ -249,6 +262,15 @@ export const memoryPorts = (
         }),
     }),
     Layer.succeed(NotificationStore, memoryNotificationStore(world)),
+    Layer.succeed(Notifier, {
+      send: (message) =>
+        world.notifierDown === true
+          ? Effect.fail(new NotifyError({ reason: "Unavailable", operation: "Notifier.send" }))
+          : Effect.sync(() => {
+              world.chatsSent.push(message);
+              return { messageId: message.editMessageId ?? String(world.chatsSent.length) };
+            }),
+    }),
     Layer.succeed(SchedulerLock, {
       tryAcquire: (key) => Effect.sync(() => !world.locks.has(key) && world.locks.add(key).has(key)),
     }),

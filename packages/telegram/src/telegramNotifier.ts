@@ -39,10 +39,17 @@ export const makeTelegramNotifier = (target: BotApiTarget): Notifier["Service"] 
           chatId: message.chatId,
           text: message.text,
           ...(message.parseMode === undefined ? {} : { parseMode: message.parseMode }),
+          ...(message.editMessageId === undefined ? {} : { messageId: message.editMessageId }),
         },
         signal,
       ),
-    ).pipe(Effect.flatMap((answer) => (answer.ok ? Effect.void : Effect.fail(notifyErrorOf(answer))))),
+    ).pipe(
+      Effect.flatMap((answer) =>
+        answer.ok
+          ? Effect.succeed({ messageId: answer.result.messageId ?? null })
+          : Effect.fail(notifyErrorOf(answer)),
+      ),
+    ),
 });
 
 /** Sends nothing: every message fails as `Misconfigured` (the core queues none while no bot is configured). */

@@ -13,9 +13,11 @@ import { type PlatformServiceServices, platformServiceRoutes } from "../platform
 import type { PlatformConfig } from "../platformConfig.js";
 import type { AnalyticsSink } from "../ports/AnalyticsSink.js";
 import type { LogStore } from "../ports/LogStore.js";
+import type { Notifier } from "../ports/Notifier.js";
 import type { RequestAccounting } from "../usage/runtimeAccounting.js";
 import { agentDiscoveryResponse } from "./agentApi.js";
 import { analyticsApi } from "./analyticsApi.js";
+import { DEPLOY_STATUS_PATH, reportDeployStatus } from "./deployStatus.js";
 import {
   finalizeResponse,
   handleAppRequest,
@@ -32,7 +34,7 @@ import { tlsAsk } from "./tlsAsk.js";
 import { limitsApi, usageApi } from "./usageApi.js";
 
 /** Every service the HTTP app needs from an adapter. */
-export type PlatformServices = DeployServices | PlatformServiceServices | LogStore | AnalyticsSink;
+export type PlatformServices = DeployServices | PlatformServiceServices | LogStore | AnalyticsSink | Notifier;
 
 /** Runs an effect with the adapter's services; a `ManagedRuntime`'s `runPromise` fits. */
 export type EffectRunner = <A>(effect: Effect.Effect<A, never, PlatformServices>) => Promise<A>;
@@ -68,6 +70,7 @@ export const makeHttpApp = ({
   app.use("*", platformGuards({ config, routeApp, peerAddress }));
 
   app.post("/api/v1/deploy", (c) => run(deployApp(c.req.raw, config)));
+  app.post(DEPLOY_STATUS_PATH, (c) => run(reportDeployStatus(c.req.raw, config)));
   for (const path of ["/health", "/api/v1/health"]) {
     app.get(path, (c) => c.json(healthBody(config)));
   }

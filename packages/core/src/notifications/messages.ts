@@ -71,6 +71,32 @@ export interface DeployFailureFacts {
   readonly error: string;
 }
 
+/** A progress report of `/api/v1/deploy/status`: `*W7S <stage title>*` and the fields the report gave. */
+export interface DeployStatusFacts {
+  readonly title: string;
+  readonly repository: string;
+  readonly environment?: string | undefined;
+  readonly branch?: string | undefined;
+  readonly commitSha?: string | undefined;
+  readonly url?: string | undefined;
+  readonly detail?: string | undefined;
+}
+
+export const deployStatusText = (facts: DeployStatusFacts): string => {
+  const optional = (name: string, value: string | undefined) =>
+    value === undefined || value.trim() === "" ? [] : [field(name, value.trim())];
+  return finish([
+    title(`W7S ${facts.title}`),
+    "",
+    field("Repository", facts.repository),
+    ...optional("Environment", facts.environment),
+    ...optional("Branch", facts.branch),
+    ...optional("Commit", facts.commitSha?.slice(0, 12)),
+    ...optional("URL", facts.url),
+    ...optional("Detail", facts.detail === undefined ? undefined : clip(facts.detail, 500)),
+  ]);
+};
+
 export const deployFailedText = (facts: DeployFailureFacts): string =>
   finish([
     title("W7S deploy failed"),

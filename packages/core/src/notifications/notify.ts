@@ -52,11 +52,15 @@ export const queueNotification = (input: {
   readonly text: string;
   readonly app?: AppRef | undefined;
   readonly dedupe?: { readonly key: string; readonly ttlSeconds: number } | undefined;
+  /** Chats the caller reaches itself, left out here. */
+  readonly exceptChats?: ReadonlyArray<string> | undefined;
 }) =>
   Effect.gen(function* () {
     const store = yield* NotificationStore;
     const links = input.app === undefined ? [] : yield* store.linkedChats(input.app);
-    const chats = recipientsOf(input.event, input.settings, links);
+    const chats = recipientsOf(input.event, input.settings, links).filter(
+      (chatId) => !input.exceptChats?.includes(chatId),
+    );
     if (chats.length === 0) return 0;
     if (input.dedupe !== undefined) {
       const locks = yield* SchedulerLock;

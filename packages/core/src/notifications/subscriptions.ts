@@ -34,13 +34,14 @@ export const parseSubscribedEvents = (header: string | null): ReadonlyArray<stri
 export const wantsEvent = (events: ReadonlyArray<string>, event: string): boolean =>
   events.includes(event) || events.includes("all");
 
-/** The manager chats that take `event`, then the linked chats that subscribed to it; each chat once. */
+/** The admin chats, the manager chats that take `event`, then the linked chats that subscribed to it; each chat once. */
 export const recipientsOf = (
   event: string,
   settings: NotificationSettings,
   links: ReadonlyArray<ChatLink>,
 ): ReadonlyArray<string> => [
   ...new Set([
+    ...(settings.adminChatIds ?? []),
     ...(wantsEvent(settings.managerEvents, event) ? settings.managerChatIds : []),
     ...links.filter((link) => wantsEvent(link.events, event)).map((link) => link.chatId),
   ]),

@@ -38,8 +38,15 @@ export const ChatMessage = Schema.Struct({
   text: Schema.String,
   /** `MarkdownV2` when the text is formatted; the sender retries without it when Telegram cannot parse it. */
   parseMode: Schema.optional(Schema.Literal("MarkdownV2")),
+  /** Edits this earlier message of the chat instead of sending a new one. */
+  editMessageId: Schema.optional(Schema.String),
 });
 export type ChatMessage = typeof ChatMessage.Type;
+
+/** What Telegram knows a sent (or edited) message by; `null` when it did not say. */
+export interface SentMessage {
+  readonly messageId: string | null;
+}
 
 /** A message waiting in the outbox. */
 export interface OutboxMessage {
