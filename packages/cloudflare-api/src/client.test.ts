@@ -305,6 +305,22 @@ describe("dispatch", () => {
     expect(fetched).toMatchObject({ dispatch_namespace: "w7s-apps", script: { id: "octo--app" } });
   });
 
+  it("sends the same multipart body again when an upload is retried", async () => {
+    const uploads: Array<{ modules: ReadonlyArray<{ content: Uint8Array }> }> = [];
+    const { api, standIn } = await setup({ onScriptUpload: (event) => void uploads.push(event) });
+    await run(api.dispatch.ensureNamespace("w7s-apps"));
+    standIn.failNext(1, 502);
+    await run(
+      api.dispatch.uploadScript("w7s-apps", "retried", {
+        mainModule: "index.js",
+        modules: [{ name: "index.js", content: data, type: "esm" }],
+        metadata: { compatibility_date: "2025-01-01", bindings: [] },
+      }),
+    );
+    expect(standIn.state.requests.slice(-2).map((request) => request.status)).toEqual([502, 200]);
+    expect(uploads.map((upload) => upload.modules[0]?.content)).toEqual([data]);
+  });
+
   it("refuses an upload whose main module is not among the parts", async () => {
     const { api, standIn } = await setup();
     await run(api.dispatch.ensureNamespace("w7s-apps"));
@@ -461,6 +477,23 @@ describe("retries", () => {
     const error = await failure(offline.kv.listNamespaces());
     expect(error).toMatchObject({ call: "kv.listNamespaces", status: 0, reason: "unreachable" });
     expect(error.message).toContain("no answer");
+  });
+
+  it("gives an attempt that does not answer in time up as unreachable", async () => {
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+      });
+    const api = makeCloudflareApi({
+      accountId: "acc",
+      apiToken: "test-token-0001",
+      fetch: hanging,
+      timeoutMs: 20,
+      retry: { attempts: 2, baseDelayMs: 1 },
+    });
+    const error = await failure(api.queues.list());
+    expect(error).toMatchObject({ call: "queues.list", status: 0, reason: "unreachable" });
+    expect(error.message).toContain("no answer within 20 ms (gave up after 2 attempts)");
   });
 
   it("does not retry a 400 or a 403", async () => {

@@ -133,7 +133,10 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
     return loop(1, []);
   };
 
-  /** Find, else create; a create refused with a 4xx (someone else won the race) is answered by finding again. */
+  /**
+   * Find, else create. Cloudflare refuses a duplicate with 400 or 409 (by product); when that happens,
+   * someone else won the race, so the resource is looked up again (and the refusal stands if it is not there).
+   */
   const ensure = <A>(
     find: Effect.Effect<Option.Option<A>, CloudflareApiError>,
     create: Effect.Effect<A, CloudflareApiError>,
@@ -143,7 +146,7 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         ? Effect.succeed(found.value)
         : create.pipe(
             Effect.catch((error: CloudflareApiError) =>
-              error.status >= 400 && error.status < 500
+              error.status === 400 || error.status === 409
                 ? Effect.flatMap(find, (again) =>
                     Option.isSome(again) ? Effect.succeed(again.value) : Effect.fail(error),
                   )
