@@ -2,6 +2,7 @@ import { Effect, Option } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CloudflareApiOptions, makeCloudflareApi } from "./client.js";
 import { CloudflareApiError } from "./errors.js";
+import { CloudflareApiClient, cloudflareApiLayer } from "./service.js";
 import {
   type CloudflareApiStandIn,
   type CloudflareApiStandInOptions,
@@ -580,5 +581,22 @@ describe("answers that are not the documented shape", () => {
     expect(seen).toEqual([
       { url: "https://api.cloudflare.com/client/v4/zones/zone/workers/routes", authorization: "Bearer tok" },
     ]);
+  });
+});
+
+describe("the service", () => {
+  it("provides the client through a Layer", async () => {
+    const { standIn } = await setup();
+    const program = Effect.gen(function* () {
+      const api = yield* CloudflareApiClient;
+      return yield* api.queues.ensure("via-layer");
+    });
+    const layer = cloudflareApiLayer({
+      accountId: standIn.accountId,
+      apiToken: standIn.apiToken,
+      baseUrl: standIn.url,
+    });
+    const queue = await run(Effect.provide(program, layer));
+    expect(queue.queue_name).toBe("via-layer");
   });
 });

@@ -11,3 +11,4 @@ export {
 export { CloudflareApiError, CloudflareApiErrorReason, isNotFound, isRetryable } from "./errors.js";
 export { DEFAULT_CLOUDFLARE_API_URL, type RetryOptions } from "./request.js";
 export * from "./schemas.js";
+export { CloudflareApiClient, cloudflareApiLayer } from "./service.js";

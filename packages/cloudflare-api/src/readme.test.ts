@@ -42,7 +42,7 @@ it("runs the README example", async () => {
 });
 
 it("keeps the client free of Node APIs, so that it runs in a Worker", () => {
-  for (const file of ["index.ts", "client.ts", "request.ts", "errors.ts", "schemas.ts"]) {
+  for (const file of ["index.ts", "client.ts", "request.ts", "errors.ts", "schemas.ts", "service.ts"]) {
     const source = readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
     expect(source, file).not.toMatch(/from "node:|require\(|process\.|Buffer\b/);
   }
