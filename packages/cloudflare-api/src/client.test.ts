@@ -258,7 +258,10 @@ describe("dispatch", () => {
 
   it("uploads a module Worker as multipart: the stand-in receives every part and the metadata byte-exact", async () => {
     const uploads: unknown[] = [];
-    const { api, standIn } = await setup({ onScriptUpload: (event) => void uploads.push(event) });
+    const { api, standIn } = await setup({
+      checkBindings: false,
+      onScriptUpload: (event) => void uploads.push(event),
+    });
     await run(api.dispatch.ensureNamespace("w7s-apps"));
     const script = await run(
       api.dispatch.uploadScript("w7s-apps", "octo--app", {
@@ -302,6 +305,7 @@ describe("dispatch", () => {
     ]);
     expect(standIn.state.scripts).toHaveLength(1);
     expect(standIn.state.dispatchNamespaces[0]?.script_count).toBe(1);
+    expect((await run(api.dispatch.listScripts("w7s-apps"))).map((entry) => entry.id)).toEqual(["octo--app"]);
     const fetched = await run(api.dispatch.getScript("w7s-apps", "octo--app"));
     expect(fetched).toMatchObject({ dispatch_namespace: "w7s-apps", script: { id: "octo--app" } });
   });
@@ -340,6 +344,24 @@ describe("dispatch", () => {
     });
     expect(error.message).toContain('No such module "missing.js"');
     expect(standIn.state.scripts).toHaveLength(0);
+  });
+
+  it("refuses bindings to resources the account does not have, and accepts them once they exist", async () => {
+    const { api } = await setup();
+    await run(api.dispatch.ensureNamespace("w7s-apps"));
+    const upload = (namespaceId: string) =>
+      api.dispatch.uploadScript("w7s-apps", "bound", {
+        mainModule: "index.js",
+        modules: [{ name: "index.js", content: "export default {}", type: "esm" }],
+        metadata: {
+          compatibility_date: "2025-01-01",
+          bindings: [{ type: "kv_namespace", name: "KV", namespace_id: namespaceId }],
+        },
+      });
+    const error = await failure(upload("no-such-namespace"));
+    expect(error).toMatchObject({ call: "dispatch.uploadScript", status: 400, errors: [{ code: 10041 }] });
+    const kv = await run(api.kv.ensureNamespace("real"));
+    expect((await run(upload(kv.id))).id).toBe("bound");
   });
 
   it("refuses an upload without a metadata part", async () => {

@@ -368,6 +368,14 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
           result: WorkerScript,
         }),
       ),
+    /** The scripts of a dispatch namespace. */
+    listScripts: (namespace: string): Effect.Effect<ReadonlyArray<WorkerScript>, CloudflareApiError> =>
+      call({
+        call: "dispatch.listScripts",
+        method: "GET",
+        path: `${account}/workers/dispatch/namespaces/${segment(namespace)}/scripts`,
+        result: Schema.Array(WorkerScript),
+      }),
     getScript: (namespace: string, scriptName: string): Effect.Effect<DispatchScript, CloudflareApiError> =>
       call({
         call: "dispatch.getScript",

@@ -165,6 +165,21 @@ export const WorkerBinding = Schema.Union([
   }),
   Schema.Struct({ type: Schema.Literal("queue"), name: Schema.String, queue_name: Schema.String }),
   Schema.Struct({ type: Schema.Literal("analytics_engine"), name: Schema.String, dataset: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("json"), name: Schema.String, json: Schema.Unknown }),
+  Schema.Struct({ type: Schema.Literal("ai"), name: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("version_metadata"), name: Schema.String }),
+  Schema.Struct({
+    type: Schema.Literal("workflow"),
+    name: Schema.String,
+    workflow_name: Schema.String,
+    class_name: optional(Schema.String),
+    script_name: optional(Schema.String),
+  }),
+  Schema.Struct({
+    type: Schema.Literal("dispatch_namespace"),
+    name: Schema.String,
+    namespace: Schema.String,
+  }),
 ]);
 export type WorkerBinding = typeof WorkerBinding.Type;
 
@@ -186,6 +201,21 @@ export const WorkerMetadata = Schema.Struct({
   bindings: Schema.Array(WorkerBinding),
   migrations: optional(WorkerMigrations),
   tags: optional(Schema.Array(Schema.String)),
+  /** Bindings of the previous version to keep, by type (e.g. `["secret_text"]`). */
+  keep_bindings: optional(Schema.Array(Schema.String)),
+  observability: optional(
+    Schema.Struct({ enabled: Schema.Boolean, head_sampling_rate: optional(Schema.Number) }),
+  ),
+  tail_consumers: optional(
+    Schema.Array(
+      Schema.Struct({
+        service: Schema.String,
+        environment: optional(Schema.String),
+        namespace: optional(Schema.String),
+      }),
+    ),
+  ),
+  limits: optional(Schema.Struct({ cpu_ms: optional(Schema.Number) })),
 });
 export type WorkerMetadata = typeof WorkerMetadata.Type;
 

@@ -81,6 +81,11 @@ export interface CloudflareApiStandInOptions {
   readonly zones?: ReadonlyArray<{ readonly name: string; readonly id?: string }> | undefined;
   /** The largest `per_page` honoured (default 1000); small values make paging testable. */
   readonly maxPerPage?: number | undefined;
+  /**
+   * Refuse uploads whose KV, D1, R2 or queue bindings name a resource the account does not have, as
+   * Cloudflare does (default true).
+   */
+  readonly checkBindings?: boolean | undefined;
   /** Called with every accepted script upload, before it answers; a throw answers 500. */
   readonly onScriptUpload?: ((event: ScriptUploadEvent) => void | Promise<void>) | undefined;
   readonly onScriptDelete?: ((event: ScriptDeleteEvent) => void | Promise<void>) | undefined;
@@ -369,6 +374,20 @@ export const startCloudflareApiStandIn = async (
       rest[1] === "dispatch" &&
       rest[2] === "namespaces" &&
       rest[4] === "scripts" &&
+      rest.length === 5 &&
+      method === "GET"
+    ) {
+      const namespace = rest[3]!;
+      if (!state.dispatchNamespaces.some((entry) => entry.namespace_name === namespace)) {
+        return refuse(404, 100118, `Dispatch namespace ${namespace} not found`);
+      }
+      return ok(state.scripts.filter((script) => script.namespace === namespace).map(scriptRecord));
+    }
+    if (
+      rest[0] === "workers" &&
+      rest[1] === "dispatch" &&
+      rest[2] === "namespaces" &&
+      rest[4] === "scripts" &&
       rest.length === 6
     ) {
       const namespace = rest[3]!;
@@ -416,6 +435,46 @@ export const startCloudflareApiStandIn = async (
     if (entry === undefined) return;
     const count = state.scripts.filter((script) => script.namespace === namespace).length;
     state.dispatchNamespaces[state.dispatchNamespaces.indexOf(entry)] = { ...entry, script_count: count };
+  };
+
+  /** Bindings must be `{ type, name }` objects, and those naming an account resource must name one that exists. */
+  const checkBindings = (bindings: unknown): Answer | undefined => {
+    if (bindings === undefined) return undefined;
+    if (!Array.isArray(bindings)) return refuse(400, 10021, "metadata.bindings must be an array");
+    for (const binding of bindings as unknown[]) {
+      const entry = (typeof binding === "object" && binding !== null ? binding : {}) as Record<
+        string,
+        unknown
+      >;
+      const { type, name } = entry;
+      if (typeof type !== "string" || typeof name !== "string" || name === "") {
+        return refuse(400, 10021, "Every binding needs a string type and name");
+      }
+      if (!(options.checkBindings ?? true)) continue;
+      const reference = (field: string) => (typeof entry[field] === "string" ? (entry[field] as string) : "");
+      if (type === "kv_namespace") {
+        const id = reference("namespace_id");
+        if (!state.kvNamespaces.some((namespace) => namespace.id === id)) {
+          return refuse(400, 10041, `KV namespace '${id}' is not valid. (binding ${name})`);
+        }
+      } else if (type === "d1") {
+        const id = reference("id");
+        if (!state.databases.some((database) => database.uuid === id)) {
+          return refuse(400, 10021, `D1 database '${id}' of binding ${name} was not found`);
+        }
+      } else if (type === "r2_bucket") {
+        const bucket = reference("bucket_name");
+        if (!state.buckets.some((entry) => entry.name === bucket)) {
+          return refuse(400, 10085, `R2 bucket '${bucket}' of binding ${name} does not exist`);
+        }
+      } else if (type === "queue") {
+        const queue = reference("queue_name");
+        if (!state.queues.some((entry) => entry.queue_name === queue)) {
+          return refuse(400, 11000, `Queue '${queue}' of binding ${name} does not exist`);
+        }
+      }
+    }
+    return undefined;
   };
 
   const uploadScript = async (
@@ -467,6 +526,8 @@ export const startCloudflareApiStandIn = async (
     if (typeof metadata["compatibility_date"] !== "string") {
       return refuse(400, 10021, "metadata.compatibility_date is required");
     }
+    const bindingProblem = checkBindings(metadata["bindings"]);
+    if (bindingProblem !== undefined) return bindingProblem;
     const event: ScriptUploadEvent = { namespace, scriptName, metadata, modules };
     await options.onScriptUpload?.(event);
     const previous = state.scripts[index];
