@@ -221,6 +221,15 @@ describe("queues", () => {
     const ensured = await run(api.queues.ensureConsumer(queue.queue_id, input));
     expect(ensured.consumer_id).toBe(created.consumer_id);
     expect(standIn.state.consumers).toHaveLength(1);
+    const changed = await run(
+      api.queues.ensureConsumer(queue.queue_id, {
+        ...input,
+        settings: { ...input.settings, batch_size: 50 },
+      }),
+    );
+    expect(changed).toMatchObject({ consumer_id: created.consumer_id, settings: { batch_size: 50 } });
+    expect(standIn.state.consumers[0]?.settings?.batch_size).toBe(50);
+    expect(standIn.state.requests.filter((request) => request.method === "PUT")).toHaveLength(1);
     const other = await run(
       api.queues.ensureConsumer(dlq.queue_id, { script_name: "dlq-worker", type: "worker" }),
     );

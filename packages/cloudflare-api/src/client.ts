@@ -281,6 +281,17 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
   const queueConsumerScript = (consumer: QueueConsumer): string | undefined =>
     consumer.script ?? consumer.script_name;
 
+  /** Whether `existing` already has every setting (and the dead-letter queue) `wanted` asks for. */
+  const consumerMatches = (existing: QueueConsumer, wanted: QueueConsumerInput): boolean => {
+    const settings: Readonly<Record<string, unknown>> = existing.settings ?? {};
+    const sameSettings = Object.entries(wanted.settings ?? {}).every(
+      ([key, value]) => value === undefined || settings[key] === value,
+    );
+    return (
+      sameSettings && (wanted.dead_letter_queue ?? undefined) === (existing.dead_letter_queue ?? undefined)
+    );
+  };
+
   const queues = {
     list: (): Effect.Effect<ReadonlyArray<Queue>, CloudflareApiError> =>
       listPages("queues.list", `${account}/queues`, Schema.Array(Queue)),
@@ -315,17 +326,39 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         json: consumer,
         result: QueueConsumer,
       }),
-    /** The queue's consumer for `consumer.script_name`, created with these settings when there is none. */
+    /** Replace a consumer's configuration (`PUT …/consumers/:consumer_id`). */
+    updateConsumer: (
+      queueId: string,
+      consumerId: string,
+      consumer: QueueConsumerInput,
+    ): Effect.Effect<QueueConsumer, CloudflareApiError> =>
+      call({
+        call: "queues.updateConsumer",
+        method: "PUT",
+        path: `${account}/queues/${segment(queueId)}/consumers/${segment(consumerId)}`,
+        json: consumer,
+        result: QueueConsumer,
+      }),
+    /**
+     * The queue's consumer for `consumer.script_name` with these settings: created when there is none,
+     * updated when its settings or dead-letter queue differ from the ones given.
+     */
     ensureConsumer: (
       queueId: string,
       consumer: QueueConsumerInput,
     ): Effect.Effect<QueueConsumer, CloudflareApiError> =>
-      ensure(
-        findIn(
-          queues.listConsumers(queueId),
-          (existing) => queueConsumerScript(existing) === consumer.script_name,
+      Effect.flatMap(
+        ensure(
+          findIn(
+            queues.listConsumers(queueId),
+            (existing) => queueConsumerScript(existing) === consumer.script_name,
+          ),
+          queues.createConsumer(queueId, consumer),
         ),
-        queues.createConsumer(queueId, consumer),
+        (existing) =>
+          consumerMatches(existing, consumer)
+            ? Effect.succeed(existing)
+            : queues.updateConsumer(queueId, existing.consumer_id, consumer),
       ),
   };
 

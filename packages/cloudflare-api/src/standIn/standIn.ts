@@ -348,6 +348,27 @@ export const startCloudflareApiStandIn = async (
       }
     }
 
+    if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 4 && method === "PUT") {
+      const index = state.consumers.findIndex(
+        (consumer) => consumer.queue_id === rest[1] && consumer.consumer_id === rest[3],
+      );
+      const existing = state.consumers[index];
+      if (existing === undefined) return refuse(404, 11001, "Consumer does not exist");
+      const body = await jsonBody(request);
+      const scriptName = stringField(body, "script_name");
+      if (scriptName === undefined) return invalidBody("script_name");
+      const deadLetter = stringField(body, "dead_letter_queue");
+      const { dead_letter_queue: _previous, ...kept } = existing;
+      const updated = {
+        ...kept,
+        script: scriptName,
+        settings: (body?.["settings"] as QueueConsumer["settings"]) ?? {},
+        ...(deadLetter === undefined ? {} : { dead_letter_queue: deadLetter }),
+      };
+      state.consumers[index] = updated;
+      return ok(updated);
+    }
+
     // Workers for Platforms
     if (route === "workers/dispatch/namespaces") {
       if (method === "GET") return ok(state.dispatchNamespaces);
