@@ -168,6 +168,10 @@ describe("d1", () => {
       api.d1.query(database.uuid, "SELECT id, text FROM notes WHERE text = ?", ["a;b"]),
     );
     expect(selected?.results).toEqual([{ id: 1, text: "a;b" }]);
+    const [typed] = await run(
+      api.d1.query(database.uuid, "SELECT ? AS n, ? AS b, ? AS z", [2.5, true, null]),
+    );
+    expect(typed?.results).toEqual([{ n: 2.5, b: 1, z: null }]);
   });
 
   it("answers an SQL error with D1's error envelope and rolls the query back", async () => {

@@ -288,7 +288,10 @@ export const startCloudflareApiStandIn = async (
       const body = await jsonBody(request);
       const sql = stringField(body, "sql");
       if (sql === undefined) return invalidBody("sql");
-      const params = Array.isArray(body?.["params"]) ? (body["params"] as SQLInputValue[]) : [];
+      // SQLite has no booleans; D1 stores them as 1 and 0.
+      const params = (Array.isArray(body?.["params"]) ? (body["params"] as unknown[]) : []).map(
+        (param): SQLInputValue => (typeof param === "boolean" ? (param ? 1 : 0) : (param as SQLInputValue)),
+      );
       try {
         return ok(d1.query(databaseId, sql, params));
       } catch (error) {
