@@ -419,6 +419,39 @@ describe("dispatch", () => {
   });
 });
 
+describe("deletes", () => {
+  it("delete KV namespaces, buckets, databases, consumers and queues, and a second delete is a 404", async () => {
+    const { api, standIn } = await setup();
+    const kv = await run(api.kv.createNamespace("gone"));
+    await run(api.r2.createBucket("gone-bucket"));
+    const database = await run(api.d1.createDatabase("gone-db"));
+    const queue = await run(api.queues.create("gone-queue"));
+    const consumer = await run(
+      api.queues.createConsumer(queue.queue_id, { script_name: "w", type: "worker" }),
+    );
+    await run(api.kv.deleteNamespace(kv.id));
+    await run(api.r2.deleteBucket("gone-bucket"));
+    await run(api.d1.deleteDatabase(database.uuid));
+    await run(api.queues.deleteConsumer(queue.queue_id, consumer.consumer_id));
+    await run(api.queues.delete(queue.queue_id));
+    const { kvNamespaces, buckets, databases, queues, consumers } = standIn.state;
+    expect([kvNamespaces, buckets, databases, queues, consumers].map((list) => list.length)).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
+    const again = await failure(api.r2.deleteBucket("gone-bucket"));
+    expect(again).toMatchObject({
+      call: "r2.deleteBucket",
+      method: "DELETE",
+      status: 404,
+      errors: [{ code: 10006 }],
+    });
+    expect(await failure(api.d1.deleteDatabase(database.uuid))).toMatchObject({
+      call: "d1.deleteDatabase",
+      status: 404,
+    });
+  });
+});
+
 describe("routes and dns", () => {
   it("creates, lists and deletes Worker routes of a zone", async () => {
     const { api, standIn } = await setup();

@@ -224,6 +224,14 @@ export const startCloudflareApiStandIn = async (
       }
     }
 
+    if (rest[0] === "storage" && rest[1] === "kv" && rest[2] === "namespaces" && rest.length === 4) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.kvNamespaces.findIndex((namespace) => namespace.id === rest[3]);
+      if (index === -1) return refuse(404, 10013, "namespace not found");
+      state.kvNamespaces.splice(index, 1);
+      return ok(null);
+    }
+
     // R2 buckets (cursor paging)
     if (route === "r2/buckets") {
       if (method === "GET") {
@@ -248,6 +256,14 @@ export const startCloudflareApiStandIn = async (
         state.buckets.push(bucket);
         return ok(bucket);
       }
+    }
+
+    if (rest[0] === "r2" && rest[1] === "buckets" && rest.length === 3) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.buckets.findIndex((bucket) => bucket.name === rest[2]);
+      if (index === -1) return refuse(404, 10006, "The specified bucket does not exist.");
+      state.buckets.splice(index, 1);
+      return ok({});
     }
 
     // D1 databases
@@ -278,6 +294,14 @@ export const startCloudflareApiStandIn = async (
         d1.database(database.uuid);
         return ok(database);
       }
+    }
+    if (rest[0] === "d1" && rest[1] === "database" && rest.length === 3) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.databases.findIndex((database) => database.uuid === rest[2]);
+      if (index === -1) return refuse(404, 7404, `The database ${rest[2]} could not be found.`);
+      state.databases.splice(index, 1);
+      d1.drop(rest[2]!);
+      return ok(null);
     }
     if (rest[0] === "d1" && rest[1] === "database" && rest[3] === "query" && rest.length === 4) {
       if (method !== "POST") return noRoute();
@@ -321,6 +345,16 @@ export const startCloudflareApiStandIn = async (
         return ok(queue);
       }
     }
+    if (rest[0] === "queues" && rest.length === 2) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.queues.findIndex((queue) => queue.queue_id === rest[1]);
+      if (index === -1) return refuse(404, 11000, "Queue does not exist");
+      state.queues.splice(index, 1);
+      for (let at = state.consumers.length - 1; at >= 0; at -= 1) {
+        if (state.consumers[at]?.queue_id === rest[1]) state.consumers.splice(at, 1);
+      }
+      return ok(null);
+    }
     if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 3) {
       const queueId = rest[1]!;
       if (!state.queues.some((queue) => queue.queue_id === queueId)) {
@@ -351,6 +385,14 @@ export const startCloudflareApiStandIn = async (
       }
     }
 
+    if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 4 && method === "DELETE") {
+      const index = state.consumers.findIndex(
+        (consumer) => consumer.queue_id === rest[1] && consumer.consumer_id === rest[3],
+      );
+      if (index === -1) return refuse(404, 11001, "Consumer does not exist");
+      state.consumers.splice(index, 1);
+      return ok(null);
+    }
     if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 4 && method === "PUT") {
       const index = state.consumers.findIndex(
         (consumer) => consumer.queue_id === rest[1] && consumer.consumer_id === rest[3],
