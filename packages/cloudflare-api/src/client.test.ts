@@ -471,6 +471,24 @@ describe("routes and dns", () => {
     expect(unknownZone).toMatchObject({ call: "routes.list", status: 400, errors: [{ code: 7003 }] });
   });
 
+  it("adds, finds, ensures and deletes custom hostnames", async () => {
+    const { api, standIn } = await setup();
+    const created = await run(api.customHostnames.create("zone-1", "shop.customer.example"));
+    expect(created).toMatchObject({ hostname: "shop.customer.example", ssl: { method: "http", type: "dv" } });
+    expect((await run(api.customHostnames.ensure("zone-1", "shop.customer.example"))).id).toBe(created.id);
+    const duplicate = await failure(api.customHostnames.create("zone-1", "shop.customer.example"));
+    expect(duplicate).toMatchObject({
+      call: "customHostnames.create",
+      status: 409,
+      errors: [{ code: 1406 }],
+    });
+    expect(await run(api.customHostnames.list("zone-1", { hostname: "shop.customer.example" }))).toHaveLength(
+      1,
+    );
+    expect(await run(api.customHostnames.delete("zone-1", created.id))).toEqual({ id: created.id });
+    expect(standIn.state.customHostnames).toHaveLength(0);
+  });
+
   it("lists DNS records across pages, filtered by name", async () => {
     const { api, standIn } = await setup({ maxPerPage: 2 });
     for (const [index, name] of ["a.example.com", "b.example.com", "a.example.com"].entries()) {

@@ -14,6 +14,7 @@ import {
   runRequest,
 } from "./request.js";
 import {
+  CustomHostname,
   D1Database,
   type D1Param,
   D1QueryResult,
@@ -502,7 +503,49 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
       }),
   };
 
-  return { accountId: options.accountId, zones, kv, r2, d1, queues, dispatch, routes, dns };
+  const customHostnames = {
+    list: (
+      zoneId: string,
+      filter: { readonly hostname?: string } = {},
+    ): Effect.Effect<ReadonlyArray<CustomHostname>, CloudflareApiError> =>
+      listPages(
+        "customHostnames.list",
+        `/zones/${segment(zoneId)}/custom_hostnames`,
+        Schema.Array(CustomHostname),
+        { hostname: filter.hostname },
+        50,
+      ),
+    /** Add a custom hostname; its certificate is validated over HTTP (`dv`) unless `ssl` says otherwise. */
+    create: (
+      zoneId: string,
+      hostname: string,
+      ssl: { readonly method: "http" | "txt" | "email"; readonly type: "dv" } = {
+        method: "http",
+        type: "dv",
+      },
+    ): Effect.Effect<CustomHostname, CloudflareApiError> =>
+      call({
+        call: "customHostnames.create",
+        method: "POST",
+        path: `/zones/${segment(zoneId)}/custom_hostnames`,
+        json: { hostname, ssl },
+        result: CustomHostname,
+      }),
+    ensure: (zoneId: string, hostname: string): Effect.Effect<CustomHostname, CloudflareApiError> =>
+      ensure(
+        findIn(customHostnames.list(zoneId, { hostname }), (entry) => entry.hostname === hostname),
+        customHostnames.create(zoneId, hostname),
+      ),
+    delete: (zoneId: string, customHostnameId: string): Effect.Effect<IdResult, CloudflareApiError> =>
+      call({
+        call: "customHostnames.delete",
+        method: "DELETE",
+        path: `/zones/${segment(zoneId)}/custom_hostnames/${segment(customHostnameId)}`,
+        result: IdResult,
+      }),
+  };
+
+  return { accountId: options.accountId, zones, kv, r2, d1, queues, dispatch, routes, dns, customHostnames };
 };
 
 /** The client `makeCloudflareApi` returns. */

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { SQLInputValue } from "node:sqlite";
 import type {
+  CustomHostname,
   D1Database,
   DispatchNamespace,
   DnsRecord,
@@ -68,6 +69,7 @@ export interface StandInState {
   readonly scripts: StandInScript[];
   readonly routes: (WorkerRoute & { readonly zone_id: string })[];
   readonly dnsRecords: (DnsRecord & { readonly zone_id: string })[];
+  readonly customHostnames: (CustomHostname & { readonly zone_id: string })[];
   readonly requests: StandInRequest[];
 }
 
@@ -164,6 +166,7 @@ export const startCloudflareApiStandIn = async (
     scripts: [],
     routes: [],
     dnsRecords: [],
+    customHostnames: [],
     requests: [],
   };
   let failures: { count: number; status: number; retryAfterSeconds: number | undefined } = {
@@ -645,6 +648,41 @@ export const startCloudflareApiStandIn = async (
       if (index === -1) return refuse(404, 10019, "Route not found");
       state.routes.splice(index, 1);
       return ok({ id: rest[2] });
+    }
+    if (route === "custom_hostnames") {
+      if (method === "GET") {
+        const hostname = url.searchParams.get("hostname");
+        const entries = state.customHostnames
+          .filter((entry) => entry.zone_id === zoneId && (hostname === null || entry.hostname === hostname))
+          .map(({ zone_id: _zone, ...entry }) => entry);
+        return paged(entries, url, 20);
+      }
+      if (method === "POST") {
+        const body = await jsonBody(request);
+        const hostname = stringField(body, "hostname");
+        if (hostname === undefined) return invalidBody("hostname");
+        if (state.customHostnames.some((entry) => entry.hostname === hostname)) {
+          return refuse(409, 1406, "Duplicate custom hostname found.");
+        }
+        const ssl = (body?.["ssl"] ?? {}) as { method?: string; type?: string };
+        const entry = {
+          id: randomUUID(),
+          hostname,
+          status: "pending",
+          ssl: { status: "pending_validation", method: ssl.method ?? "http", type: ssl.type ?? "dv" },
+          created_at: now(),
+        };
+        state.customHostnames.push({ ...entry, zone_id: zoneId });
+        return ok(entry);
+      }
+    }
+    if (rest[0] === "custom_hostnames" && rest.length === 2 && method === "DELETE") {
+      const index = state.customHostnames.findIndex(
+        (entry) => entry.zone_id === zoneId && entry.id === rest[1],
+      );
+      if (index === -1) return refuse(404, 1436, "The custom hostname was not found.");
+      state.customHostnames.splice(index, 1);
+      return ok({ id: rest[1] });
     }
     if (route === "dns_records" && method === "GET") {
       const name = url.searchParams.get("name");
