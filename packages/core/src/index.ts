@@ -273,6 +273,7 @@ export {
   flattenLogMessage,
   makeRedactor,
   normalizeLogValue,
+  type ObjectUsage,
   TAIL_LIMITS,
   type TailContext,
   type TailTrace,
