@@ -159,7 +159,7 @@ const drain = async () => {
   }
 };
 /** Starts a flush from the current invocation unless one is running (a stuck one is replaced after 15 s). */
-const schedule = (waitUntil) => {
+const schedule = (ctx) => {
   if (sink === undefined) {
     queue.length = 0;
     return;
@@ -169,7 +169,7 @@ const schedule = (waitUntil) => {
   drainingSince = now;
   const running = drain();
   try {
-    waitUntil(running);
+    ctx.waitUntil(running);
   } catch {}
 };
 
@@ -196,7 +196,7 @@ const note = (store, field, entry) => {
     pending = traceOf(store, [], []);
     store.pending = pending;
     queue.push(pending);
-    schedule(store.waitUntil);
+    schedule(store.ctx);
   }
   pending[field].push(entry);
 };
@@ -219,10 +219,10 @@ const seal = (store) => {
   const trace = traceOf(store, store.logs, store.exceptions);
   store.pending = trace;
   queue.push(trace);
-  schedule(store.waitUntil);
+  schedule(store.ctx);
 };
 
-const newStore = (request, waitUntil) => ({
+const newStore = (request, ctx) => ({
   request,
   status: undefined,
   outcome: "ok",
@@ -232,7 +232,7 @@ const newStore = (request, waitUntil) => ({
   count: 0,
   sealed: false,
   pending: undefined,
-  waitUntil,
+  ctx,
   object: undefined,
   cursors: undefined,
   started: 0,
@@ -251,29 +251,28 @@ const failed = (store, error) => {
   seal(store);
 };
 
+const invoke = (store, self, method, args) => {
+  let result;
+  try {
+    result = method.apply(self, args);
+  } catch (error) {
+    failed(store, error);
+    throw error;
+  }
+  if (result !== null && typeof result === "object" && typeof result.then === "function") {
+    return result.then(
+      (value) => finished(store, value),
+      (error) => {
+        failed(store, error);
+        throw error;
+      },
+    );
+  }
+  return finished(store, result);
+};
 /** Runs one invocation in its own context and records how it ended. */
-const run = (store, self, method, args) =>
-  als.run(store, () => {
-    let result;
-    try {
-      result = method.apply(self, args);
-    } catch (error) {
-      failed(store, error);
-      throw error;
-    }
-    if (result !== null && typeof result === "object" && typeof result.then === "function") {
-      return result.then(
-        (value) => finished(store, value),
-        (error) => {
-          failed(store, error);
-          throw error;
-        },
-      );
-    }
-    return finished(store, result);
-  });
+const run = (store, self, method, args) => als.run(store, invoke, store, self, method, args);
 
-const waitUntilOf = (ctx) => (promise) => ctx.waitUntil(promise);
 const OBSERVED = new Set(["fetch", "scheduled", "queue"]);
 
 const wrapDefault = (entry) => {
@@ -291,7 +290,7 @@ const wrapDefault = (entry) => {
         writable: true,
         value: {
           [name](...args) {
-            const store = newStore(name === "fetch" ? args[0] : undefined, waitUntilOf(this.ctx));
+            const store = newStore(name === "fetch" ? args[0] : undefined, this.ctx);
             return run(store, this, method, args);
           },
         }[name],
@@ -316,7 +315,7 @@ const wrapDefault = (entry) => {
     if (typeof value !== "function") wrapped[name] = value;
     else if (OBSERVED.has(name)) {
       wrapped[name] = (event, env, ctx) =>
-        run(newStore(name === "fetch" ? event : undefined, waitUntilOf(ctx)), entry, value, [event, strip(env), ctx]);
+        run(newStore(name === "fetch" ? event : undefined, ctx), entry, value, [event, strip(env), ctx]);
     } else {
       wrapped[name] = (...args) => {
         if (args.length > 1) args[1] = strip(args[1]);
@@ -446,14 +445,13 @@ const objectDone = (store, error) => {
   usage.dirty = true;
   harvest(store.cursors);
   harvest(strayCursors);
-  schedule(store.waitUntil);
+  schedule(store.ctx);
 };
 const objectCall = (self, method, args) => {
   const current = als.getStore();
   // A method the object calls on itself is part of the invocation already running.
   if (current !== undefined && current.object === self) return method.apply(self, args);
-  const state = objectStates.get(self);
-  const store = newStore(args[0] instanceof Request ? args[0] : undefined, (promise) => state?.waitUntil(promise));
+  const store = newStore(args[0] instanceof Request ? args[0] : undefined, objectStates.get(self));
   store.object = self;
   store.cursors = [];
   store.started = Date.now();
