@@ -516,7 +516,7 @@ export * from ${specifier};
 const SINK = ${JSON.stringify(LOG_SINK_BINDING)};
 const SECRET_NAMES = ${JSON.stringify(input.secretNames)};
 ${RUNTIME}
-export default wrapDefault(app.default);
+export default wrapDefault(app.default) ?? {};
 ${objects.join("\n")}
 `;
   return { name, source };
