@@ -301,3 +301,19 @@ describe("the log ingest socket", () => {
     }
   });
 });
+
+describe("the entry module and object classes the app does not export", () => {
+  it("loads an app that declares a stateful-object class it does not export", async () => {
+    await Effect.runPromise(
+      runtime.service.publish({
+        ...bundle("dep-no-class", 'export default { fetch() { return new Response("fine"); } };'),
+        bindings: [{ type: "durable_object_namespace", name: "COUNTER", className: "Counter" }],
+        durableObjectClasses: ["Counter"],
+      }),
+    );
+    const answer = await Effect.runPromise(
+      runtime.service.dispatch("dep-no-class", new Request("http://acme.w7s.test/")),
+    );
+    expect(await answer.text()).toBe("fine");
+  });
+});

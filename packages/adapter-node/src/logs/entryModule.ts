@@ -458,8 +458,15 @@ const objectCall = (self, method, args) => {
   return run(store, self, method, args);
 };
 
-const wrapObject = (Base) => {
-  if (typeof Base !== "function") return Base;
+const wrapObject = (Base, className) => {
+  // A declared class the app does not export: the namespace still loads, and using it fails (as without us).
+  if (typeof Base !== "function") {
+    return class extends DurableObject {
+      constructor() {
+        throw new Error("The app does not export the stateful-object class " + className + ".");
+      }
+    };
+  }
   class Counted extends Base {
     constructor(state, env, ...rest) {
       try {
@@ -507,7 +514,7 @@ export const entryModule = (input: EntryModuleInput): EntryModule => {
   const objects = input.objectClasses.map((className, index) => {
     const local = `__w7s_object_${index}`;
     const exported = isIdentifier(className) ? className : JSON.stringify(className);
-    return `const ${local} = wrapObject(app[${JSON.stringify(className)}]);\nexport { ${local} as ${exported} };`;
+    return `const ${local} = wrapObject(app[${JSON.stringify(className)}], ${JSON.stringify(className)});\nexport { ${local} as ${exported} };`;
   });
   const source = `import * as app from ${specifier};
 import { AsyncLocalStorage } from "node:async_hooks";
