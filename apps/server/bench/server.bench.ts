@@ -7,6 +7,7 @@
  *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy;
  *   4. a backend and a static file with usage accounting and log capture on (the default) vs a server with
  *      both off.
+ * `W7S_BENCH_ONLY=accounting` runs only 4 (the pair that takes turns on one machine), for quick repeats.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -186,118 +187,127 @@ console.log(
   `W7S server benchmarks. Load: ${loadGenerator}; throughput and p50 are medians of ${ROUNDS} rounds of ${ROUND_MS / 1000} s per target, the targets taking turns. The ratios are what count.\n`,
 );
 
-// 1. Backend throughput.
-await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
-const bareDir = mkdtempSync(join(tmpdir(), "w7s-bare-"));
-const barePort = await freePort();
-writeFileSync(join(bareDir, "index.js"), HELLO);
-writeFileSync(
-  join(bareDir, "config.capnp"),
-  `using Workerd = import "/workerd/workerd.capnp";
+const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
+const onlyAccounting = process.env["W7S_BENCH_ONLY"] === "accounting";
+if (!onlyAccounting) {
+  // 1. Backend throughput.
+  await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
+  const bareDir = mkdtempSync(join(tmpdir(), "w7s-bare-"));
+  const barePort = await freePort();
+  writeFileSync(join(bareDir, "index.js"), HELLO);
+  writeFileSync(
+    join(bareDir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (services = [(name = "app", worker = .app)], sockets = [(name = "http", address = "127.0.0.1:${barePort}", http = (), service = "app"), (name = "unix", address = "unix:${join(bareDir, "w.sock")}", http = (), service = "app")]);
 const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "index.js")], compatibilityDate = "2026-05-23");
 `,
-);
-children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
-await waitFor(`http://127.0.0.1:${barePort}/`);
-await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
-const proxyPort = await startReference("proxy", join(bareDir, "w.sock"));
-const backendRuns = await compare({
-  ours: { port, path: "/hello/", host: "bench.w7s.localhost" },
-  bare: { port: barePort, path: "/" },
-  plainProxy: { port: proxyPort, path: "/" },
-});
-const { ours: throughServer, bare, plainProxy } = backendRuns;
-line(
-  "hello-world backend, requests/s",
-  throughServer.requestsPerSecond,
-  bare.requestsPerSecond,
-  "req/s",
-  "goal >= 0.6x",
-);
-line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
-line(
-  "  reference: plain node:http proxy, req/s",
-  plainProxy.requestsPerSecond,
-  bare.requestsPerSecond,
-  "req/s",
-  "a Node hop and nothing else",
-  "plain",
-);
-if (throughServer.failures + bare.failures > 0) {
-  console.log(`  non-2xx/3xx answers: ours ${throughServer.failures}, bare ${bare.failures}`);
-}
+  );
+  children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
+  await waitFor(`http://127.0.0.1:${barePort}/`);
+  await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
+  const proxyPort = await startReference("proxy", join(bareDir, "w.sock"));
+  const backendRuns = await compare({
+    ours: { port, path: "/hello/", host: "bench.w7s.localhost" },
+    bare: { port: barePort, path: "/" },
+    plainProxy: { port: proxyPort, path: "/" },
+  });
+  const { ours: throughServer, bare, plainProxy } = backendRuns;
+  line(
+    "hello-world backend, requests/s",
+    throughServer.requestsPerSecond,
+    bare.requestsPerSecond,
+    "req/s",
+    "goal >= 0.6x",
+  );
+  line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
+  line(
+    "  reference: plain node:http proxy, req/s",
+    plainProxy.requestsPerSecond,
+    bare.requestsPerSecond,
+    "req/s",
+    "a Node hop and nothing else",
+    "plain",
+  );
+  if (throughServer.failures + bare.failures > 0) {
+    console.log(`  non-2xx/3xx answers: ours ${throughServer.failures}, bare ${bare.failures}`);
+  }
 
-// 2. Static file.
-const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
-await deploy(port, "site", { "dist/index.html": page });
-let nginx: string | undefined;
-try {
-  nginx = execFileSync("sh", ["-c", "command -v nginx || ls /usr/sbin/nginx"], { encoding: "utf8" })
-    .trim()
-    .split("\n")[0];
-} catch {}
-if (nginx) {
-  const root = mkdtempSync(join(tmpdir(), "w7s-nginx-"));
-  const nginxPort = await freePort();
-  mkdirSync(join(root, "html"));
-  chmodSync(root, 0o755);
-  writeFileSync(join(root, "html", "index.html"), page);
-  writeFileSync(
-    join(root, "nginx.conf"),
-    `daemon off; master_process off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
+  // 2. Static file.
+  await deploy(port, "site", { "dist/index.html": page });
+  let nginx: string | undefined;
+  try {
+    nginx = execFileSync("sh", ["-c", "command -v nginx || ls /usr/sbin/nginx"], { encoding: "utf8" })
+      .trim()
+      .split("\n")[0];
+  } catch {}
+  if (nginx) {
+    const root = mkdtempSync(join(tmpdir(), "w7s-nginx-"));
+    const nginxPort = await freePort();
+    mkdirSync(join(root, "html"));
+    chmodSync(root, 0o755);
+    writeFileSync(join(root, "html", "index.html"), page);
+    writeFileSync(
+      join(root, "nginx.conf"),
+      `daemon off; master_process off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/error.log;
 events { worker_connections 1024; }
 http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html; } }
 `,
-  );
-  children.push(spawn(nginx, ["-p", root, "-c", join(root, "nginx.conf")], { stdio: "ignore" }));
-  await waitFor(`http://127.0.0.1:${nginxPort}/`);
-  await runLoad({ port, path: "/site/", host: "bench.w7s.localhost", durationMs: 500 });
-  const plainPort = await startReference("static", join(root, "html", "index.html"));
-  const staticRuns = await compare({
-    ours: { port, path: "/site/", host: "bench.w7s.localhost" },
-    nginx: { port: nginxPort, path: "/" },
-    plainNode: { port: plainPort, path: "/" },
-  });
-  const { ours, nginx: theirs, plainNode } = staticRuns;
-  line("static file, requests/s", ours.requestsPerSecond, theirs.requestsPerSecond, "req/s", "goal >= 0.5x");
-  line("static file, p50 latency", ours.p50Ms, theirs.p50Ms, "ms   ", "reported");
-  line(
-    "  reference: plain node:http, req/s",
-    plainNode.requestsPerSecond,
-    theirs.requestsPerSecond,
-    "req/s",
-    "one Node process, same bytes, no routing",
-    "plain",
-  );
-  if (ours.failures + theirs.failures > 0)
-    console.log(`  non-2xx/3xx answers: ours ${ours.failures}, nginx ${theirs.failures}`);
-} else {
-  console.log("static file vs nginx: skipped, no nginx here (`apt-get install nginx-light` to run it)");
-}
+    );
+    children.push(spawn(nginx, ["-p", root, "-c", join(root, "nginx.conf")], { stdio: "ignore" }));
+    await waitFor(`http://127.0.0.1:${nginxPort}/`);
+    await runLoad({ port, path: "/site/", host: "bench.w7s.localhost", durationMs: 500 });
+    const plainPort = await startReference("static", join(root, "html", "index.html"));
+    const staticRuns = await compare({
+      ours: { port, path: "/site/", host: "bench.w7s.localhost" },
+      nginx: { port: nginxPort, path: "/" },
+      plainNode: { port: plainPort, path: "/" },
+    });
+    const { ours, nginx: theirs, plainNode } = staticRuns;
+    line(
+      "static file, requests/s",
+      ours.requestsPerSecond,
+      theirs.requestsPerSecond,
+      "req/s",
+      "goal >= 0.5x",
+    );
+    line("static file, p50 latency", ours.p50Ms, theirs.p50Ms, "ms   ", "reported");
+    line(
+      "  reference: plain node:http, req/s",
+      plainNode.requestsPerSecond,
+      theirs.requestsPerSecond,
+      "req/s",
+      "one Node process, same bytes, no routing",
+      "plain",
+    );
+    if (ours.failures + theirs.failures > 0)
+      console.log(`  non-2xx/3xx answers: ours ${ours.failures}, nginx ${theirs.failures}`);
+  } else {
+    console.log("static file vs nginx: skipped, no nginx here (`apt-get install nginx-light` to run it)");
+  }
 
-// 3. Deploy to first 200.
-const siteFiles: Record<string, Uint8Array> = {};
-for (let index = 0; index < 999; index += 1) {
-  siteFiles[`dist/assets/file-${index}.bin`] = new Uint8Array(20 * 1024).map(() =>
-    Math.floor(Math.random() * 256),
-  );
-}
-siteFiles["dist/index.html"] = page;
-const site = await deploy(port, "big-site", siteFiles);
-const siteMs = await firstOk(port, "/big-site/", site.started);
-const backend = await deploy(port, "api", { "backend/index.js": strToU8(HELLO) });
-const backendMs = await firstOk(port, "/api/", backend.started);
+  // 3. Deploy to first 200.
+  const siteFiles: Record<string, Uint8Array> = {};
+  for (let index = 0; index < 999; index += 1) {
+    siteFiles[`dist/assets/file-${index}.bin`] = new Uint8Array(20 * 1024).map(() =>
+      Math.floor(Math.random() * 256),
+    );
+  }
+  siteFiles["dist/index.html"] = page;
+  const site = await deploy(port, "big-site", siteFiles);
+  const siteMs = await firstOk(port, "/big-site/", site.started);
+  const backend = await deploy(port, "api", { "backend/index.js": strToU8(HELLO) });
+  const backendMs = await firstOk(port, "/api/", backend.started);
 
-const baselineDir = mkdtempSync(join(tmpdir(), "w7s-unzip-"));
-writeFileSync(join(baselineDir, "site.zip"), site.zip);
-const unzipStarted = performance.now();
-execFileSync("unzip", ["-q", "site.zip", "-d", "unpacked"], { cwd: baselineDir });
-cpSync(join(baselineDir, "unpacked"), join(baselineDir, "copied"), { recursive: true });
-const unzipMs = performance.now() - unzipStarted;
-rmSync(baselineDir, { recursive: true, force: true });
-line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
-line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
+  const baselineDir = mkdtempSync(join(tmpdir(), "w7s-unzip-"));
+  writeFileSync(join(baselineDir, "site.zip"), site.zip);
+  const unzipStarted = performance.now();
+  execFileSync("unzip", ["-q", "site.zip", "-d", "unpacked"], { cwd: baselineDir });
+  cpSync(join(baselineDir, "unpacked"), join(baselineDir, "copied"), { recursive: true });
+  const unzipMs = performance.now() - unzipStarted;
+  rmSync(baselineDir, { recursive: true, force: true });
+  line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
+  line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
+}
 
 // 4. Accounting and log capture on (this server, the default) vs off (a second server), measured in turns.
 const { port: offPort, stop: stopOff } = await startServer([

@@ -94,3 +94,87 @@ describe("stateful objects and the live deployment", () => {
     }
   }, 60_000);
 });
+
+const ledgerApp = zipSync({
+  "w7s.json": strToU8(JSON.stringify({ bindings: { durableObjects: ["Ledger"] } })),
+  "backend/index.js": strToU8(`import { DurableObject } from "cloudflare:workers";
+export class Ledger extends DurableObject {
+  async record() {
+    const storage = this.ctx.storage;
+    await storage.put("a", 1);
+    await storage.put("b", "two");
+    await storage.put("c", { three: 3 });
+    await storage.get("a");
+    await storage.get("b");
+    await storage.delete("c");
+    return storage.sql.exec("INSERT INTO items (name) VALUES (?), (?)", "x", "y").rowsWritten;
+  }
+  setup() { this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS items (name TEXT)"); return "ready"; }
+  async wait() { await new Promise((resolve) => setTimeout(resolve, 50)); return "waited"; }
+}
+export default {
+  async fetch(request, env) {
+    const stub = env.Ledger.get(env.Ledger.idFromName("main"));
+    const { pathname } = new URL(request.url);
+    if (pathname.endsWith("/setup")) return Response.json(await stub.setup());
+    if (pathname.endsWith("/wait")) return Response.json(await stub.wait());
+    return Response.json(await stub.record());
+  },
+};`),
+});
+
+describe("stateful-object usage (F.1), counted in the app's isolate", () => {
+  it("3 puts, 2 gets, 1 delete and an insert of 2 rows are those units; a 50 ms wait is wall time", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-objects-usage-"));
+    const server = await serve(dataDir);
+    try {
+      const deployment = await fetch(`${server.url}/api/v1/deploy`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          "content-type": "application/zip",
+          "x-github-repository": "objects/ledger",
+          "x-github-sha": "3".repeat(40),
+          "x-github-branch": "main",
+        },
+        body: ledgerApp as Uint8Array<ArrayBuffer>,
+      });
+      expect(deployment.status, await deployment.clone().text()).toBe(200);
+      // biome-ignore lint/suspicious/noExplicitAny: the usage answer is read field by field
+      const metricsNow = async (): Promise<Record<string, any>> => {
+        const response = await fetch(`${server.url}/api/v1/usage/objects/ledger`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { data: { usage: { metrics: Record<string, unknown> } } }).data
+          .usage.metrics;
+      };
+      const afterRequests = async (count: number) => {
+        let metrics = await metricsNow();
+        for (
+          let attempt = 0;
+          attempt < 100 && metrics["durable_object.request"]?.count !== count;
+          attempt += 1
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          metrics = await metricsNow();
+        }
+        expect(metrics["durable_object.request"]).toMatchObject({ count, success: count, error: 0 });
+        return metrics;
+      };
+      // The table is made first: SQLite counts the rows its schema change writes too.
+      expect(await get(server.url, "/ledger/setup")).toBe("ready");
+      const before = (await afterRequests(1))["durable_object.rows_written"]?.units ?? 0;
+      expect(await get(server.url, "/ledger/")).toBe(2);
+      const metrics = await afterRequests(2);
+      expect(metrics["durable_object.storage_write_units"]).toMatchObject({ units: 3 });
+      expect(metrics["durable_object.storage_read_units"]).toMatchObject({ units: 2 });
+      expect(metrics["durable_object.storage_deletes"]).toMatchObject({ units: 1 });
+      expect(metrics["durable_object.rows_written"]?.units).toBe(before + 2);
+      expect(await get(server.url, "/ledger/wait")).toBe("waited");
+      expect((await afterRequests(3))["durable_object.duration_ms"]?.units).toBeGreaterThanOrEqual(45);
+    } finally {
+      await server.close(1_000);
+    }
+  }, 60_000);
+});

@@ -281,6 +281,7 @@ export {
   flattenLogMessage,
   makeRedactor,
   normalizeLogValue,
+  type ObjectUsage,
   TAIL_LIMITS,
   type TailContext,
   type TailTrace,

@@ -1,5 +1,5 @@
-/** Log capture on Node: the tail worker workerd runs beside each app, its grants and the ingest socket. */
+/** Log capture on Node: the entry module that wraps each app, its grants and the ingest socket. */
+export { type EntryModule, type EntryModuleInput, entryModule, LOG_SINK_BINDING } from "./entryModule.js";
 export { type LogCaptureOptions, makeLogCaptureSink } from "./logCapture.js";
 export { LOG_GRANT_HEADER, type LogGrants, makeLogGrants } from "./logGrants.js";
 export { type LogIngest, type LogIngestOptions, startLogIngest } from "./logIngest.js";
-export { TAIL_WORKER_MODULE, TAIL_WORKER_SOURCE } from "./tailWorker.js";

@@ -1,8 +1,8 @@
 /** The capnp text config of one deployment's workerd process. */
 import type { BackendBundle, RuntimeBinding } from "@w7s/core";
 import { GRANT_HEADER } from "../bindings/grants.js";
+import { entryModule, LOG_SINK_BINDING } from "../logs/entryModule.js";
 import { LOG_GRANT_HEADER } from "../logs/logGrants.js";
-import { TAIL_WORKER_MODULE, TAIL_WORKER_SOURCE } from "../logs/tailWorker.js";
 
 /** Files written next to the config: module sources and binding values, referenced with `embed`. */
 export interface WorkerdFiles {
@@ -92,6 +92,21 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
   // The main module must come first in workerd's list.
   const mainIndex = input.bundle.modules.findIndex((module) => module.name === input.bundle.mainModule);
   if (mainIndex > 0) modules.unshift(...modules.splice(mainIndex, 1));
+  // Log capture and stateful-object usage (G.2, F.1): the generated entry module wraps the app's main module
+  // and becomes the main module itself; it flushes through a binding it hides from the app's env.
+  if (input.logs !== undefined) {
+    const entry = entryModule({
+      mainModule: input.bundle.mainModule,
+      moduleNames: input.bundle.modules.map((module) => module.name),
+      objectClasses: input.bundle.durableObjectClasses,
+      secretNames: input.bundle.bindings.flatMap((binding) =>
+        binding.type === "secret_text" ? [binding.name] : [],
+      ),
+    });
+    const path = "modules/entry.js";
+    files.push({ path, content: entry.source });
+    modules.unshift(`(name = ${capnpString(entry.name)}, esModule = embed ${capnpString(path)})`);
+  }
 
   const bindings: string[] = [];
   const services = [
@@ -151,20 +166,20 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
     }
   });
 
-  // Log capture (G.2): our tail worker receives every invocation's trace and forwards it with the grant
-  // workerd adds; the app has no binding to either service.
-  let tails = "";
+  // The entry module's sink: the log ingest, reached with the deployment's log grant that workerd adds.
+  const compatibilityFlags = [...input.bundle.compatibilityFlags];
   if (input.logs !== undefined) {
     const grant = `[(name = ${capnpString(LOG_GRANT_HEADER)}, value = ${capnpString(input.logs.grant)})]`;
     services.push(
       `(name = "w7s-log-sink", external = (address = ${capnpString(`unix:${input.logs.socketPath}`)}, http = (injectRequestHeaders = ${grant})))`,
-      `(name = "w7s-tail", worker = (modules = [(name = ${capnpString(TAIL_WORKER_MODULE)}, esModule = ${capnpString(TAIL_WORKER_SOURCE)})], compatibilityDate = "2024-09-23", bindings = [(name = "SINK", service = "w7s-log-sink")]))`,
     );
-    tails = `
-  tails = ["w7s-tail"],`;
+    bindings.push(`(name = ${capnpString(LOG_SINK_BINDING)}, service = "w7s-log-sink")`);
+    // AsyncLocalStorage: `nodejs_compat` includes it; otherwise `nodejs_als` provides just that.
+    if (!compatibilityFlags.some((flag) => flag === "nodejs_als" || flag.startsWith("nodejs_compat")))
+      compatibilityFlags.push("nodejs_als");
   }
 
-  const flags = input.bundle.compatibilityFlags.map(capnpString).join(", ");
+  const flags = compatibilityFlags.map(capnpString).join(", ");
   if (usesPlatform) services.push(platformService(input.platformServiceUrl));
   // Stateful objects: SQLite-backed, one folder per app that outlives its deployments (their ids derive
   // from `uniqueKey`, so the class name keeps them stable across redeploys).
@@ -202,7 +217,7 @@ const app :Workerd.Worker = (
   compatibilityFlags = [${flags}],
   bindings = [
     ${bindings.join(",\n    ")}
-  ],${objects}${tails}
+  ],${objects}
   globalOutbound = "internet",
 );
 `;

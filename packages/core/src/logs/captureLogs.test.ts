@@ -66,6 +66,52 @@ describe("G.2 storing captured logs under log.write limits", () => {
     ).toMatchObject({ count: 3, units: 3, success: 2, error: 1 });
   });
 
+  it("records the object usage a runtime counted itself once per metric, summed over the group", async () => {
+    const usageTrace = (objectUsage: Record<string, unknown>) => ({
+      outcome: "ok",
+      executionModel: "durableObject",
+      logs: [],
+      objectUsage,
+    });
+    await run(
+      captureLogBatches(
+        [
+          {
+            ...batch(0),
+            traces: [
+              usageTrace({ requests: 3, errors: 1, durationMs: 120, rowsRead: 4, rowsWritten: 2 }),
+              { outcome: "ok", logs: [] },
+            ],
+          },
+          {
+            ...batch(1),
+            traces: [
+              usageTrace({
+                requests: 1,
+                readUnits: 2,
+                writeUnits: 3,
+                deletes: 1,
+                rowsRead: -5,
+                durationMs: "x",
+              }),
+            ],
+          },
+        ],
+        defaultPlatformConfig,
+      ) as never,
+    );
+    const metrics = world.usage.rollups.get("repo:2026-05-26:production:acme:noisy")?.metrics;
+    expect(metrics?.["durable_object.request"]).toMatchObject({ count: 5, units: 5, success: 4, error: 1 });
+    expect(metrics?.["durable_object.duration_ms"]).toMatchObject({ count: 5, units: 120 });
+    expect(metrics?.["durable_object.rows_read"]).toMatchObject({ count: 4, units: 4 });
+    expect(metrics?.["durable_object.rows_written"]).toMatchObject({ count: 2, units: 2 });
+    expect(metrics?.["durable_object.storage_read_units"]).toMatchObject({ count: 2, units: 2 });
+    expect(metrics?.["durable_object.storage_write_units"]).toMatchObject({ count: 3, units: 3 });
+    expect(metrics?.["durable_object.storage_deletes"]).toMatchObject({ count: 1, units: 1 });
+    // A usage trace is not a log record.
+    expect(world.observability.logs).toHaveLength(0);
+  });
+
   it("drops a whole batch that would pass the daily limit, and later ones that still would", async () => {
     world.usage.policies.set("usage_limit_policy:v1:repo:acme:noisy", {
       version: 1,

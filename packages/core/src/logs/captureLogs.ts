@@ -23,7 +23,7 @@ import type { LogRecord } from "../ports/records/LogRecord.js";
 import type { UsagePolicyStore } from "../ports/UsagePolicyStore.js";
 import { UsageStore } from "../ports/UsageStore.js";
 import { recordUsage, usagePolicies, usedToday } from "../usage/usageLimits.js";
-import { type TailTrace, tailRecords } from "./tailRecords.js";
+import { type ObjectUsage, type TailTrace, tailRecords } from "./tailRecords.js";
 
 /** `W7S_LOG_RETENTION_SECONDS`: seven days by default, clamped to 60 s … 30 days. */
 export const LOG_RETENTION = {
@@ -137,37 +137,86 @@ const admitted = (app: AppRef, sizes: ReadonlyArray<number>, config: PlatformCon
     return verdicts;
   });
 
+/** The F.1 metric each `ObjectUsage` count is recorded as (requests and errors are `durable_object.request`). */
+const OBJECT_METRICS = [
+  ["durationMs", "durable_object.duration_ms"],
+  ["rowsRead", "durable_object.rows_read"],
+  ["rowsWritten", "durable_object.rows_written"],
+  ["readUnits", "durable_object.storage_read_units"],
+  ["writeUnits", "durable_object.storage_write_units"],
+  ["deletes", "durable_object.storage_deletes"],
+] as const satisfies ReadonlyArray<readonly [keyof ObjectUsage, string]>;
+
+/** A count from app-side code: a non-negative integer, anything else 0. */
+const countOf = (value: unknown): number =>
+  typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), 1e12) : 0;
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+type ObjectTotals = { -readonly [K in keyof ObjectUsage]: number };
+
 /**
- * Builds, checks, stores and counts the records of several batches; outcomes in the batches' order. A store
- * failure drops the batches it concerned (logged); it never fails the caller.
+ * Stateful-object usage (F.1), recorded once per app and group: a trace with `objectUsage` carries what the
+ * runtime counted for several invocations (requests, wall time, storage units, rows); a stateful-object
+ * trace without it stands for one invocation (`durable_object.request` only), as a tail worker sees them.
  */
-/**
- * `durable_object.request` (F.1): every invocation of a stateful object reaches the tail as a trace of its
- * own, so the traces are where the requests are counted, once per app, outcome and group.
- */
-const countObjectRequests = (batches: ReadonlyArray<CapturedBatch>) =>
+const countObjectUsage = (batches: ReadonlyArray<CapturedBatch>) =>
   Effect.gen(function* () {
-    const counts = new Map<string, { app: AppRef; success: number; error: number }>();
+    const counts = new Map<string, { app: AppRef; totals: ObjectTotals }>();
     for (const batch of batches) {
       for (const trace of batch.traces) {
         if (trace.executionModel !== "durableObject") continue;
         const key = appKey(batch.app);
-        const count = counts.get(key) ?? { app: batch.app, success: 0, error: 0 };
-        if (trace.outcome === "ok") count.success += 1;
-        else count.error += 1;
-        counts.set(key, count);
+        const entry = counts.get(key) ?? {
+          app: batch.app,
+          totals: {
+            requests: 0,
+            errors: 0,
+            durationMs: 0,
+            rowsRead: 0,
+            rowsWritten: 0,
+            readUnits: 0,
+            writeUnits: 0,
+            deletes: 0,
+          },
+        };
+        counts.set(key, entry);
+        const usage = trace.objectUsage;
+        if (!isRecord(usage)) {
+          if (trace.outcome === "ok") entry.totals.requests += 1;
+          else entry.totals.errors += 1;
+          continue;
+        }
+        for (const field of Object.keys(entry.totals) as Array<keyof ObjectTotals>)
+          entry.totals[field] += countOf(usage[field]);
       }
     }
-    for (const { app, success, error } of counts.values()) {
-      for (const [outcome, count] of [
-        ["success", success],
-        ["error", error],
-      ] as const) {
-        if (count > 0) yield* recordUsage({ metric: "durable_object.request", app, count, outcome });
+    for (const { app, totals } of counts.values()) {
+      if (totals.requests > 0)
+        yield* recordUsage({
+          metric: "durable_object.request",
+          app,
+          count: totals.requests,
+          outcome: "success",
+        });
+      if (totals.errors > 0)
+        yield* recordUsage({ metric: "durable_object.request", app, count: totals.errors, outcome: "error" });
+      const invocations = Math.max(1, totals.requests + totals.errors);
+      for (const [field, metric] of OBJECT_METRICS) {
+        const units = totals[field];
+        if (units === 0) continue;
+        // Wall time is counted per invocation; rows and storage units are their own count.
+        const count = field === "durationMs" ? invocations : units;
+        yield* recordUsage({ metric, app, count, units, outcome: "success" });
       }
     }
   });
 
+/**
+ * Builds, checks, stores and counts the records of several batches; outcomes in the batches' order. A store
+ * failure drops the batches it concerned (logged); it never fails the caller.
+ */
 export const captureLogBatches = (
   batches: ReadonlyArray<CapturedBatch>,
   config: PlatformConfig,
@@ -192,7 +241,7 @@ export const captureLogBatches = (
       }
       built.push(records);
     }
-    yield* countObjectRequests(batches);
+    yield* countObjectUsage(batches);
     const outcomes: CaptureOutcome[] = built.map(() => ({ stored: 0, dropped: 0, records: [] }));
     const byApp = new Map<string, { app: AppRef; indexes: number[] }>();
     for (const [index, batch] of batches.entries()) {

@@ -16,6 +16,27 @@ export interface TailTrace {
   readonly exceptions?: unknown;
   /** `durableObject` for an invocation of a stateful object (a fetch or an RPC method call). */
   readonly executionModel?: unknown;
+  /**
+   * With `executionModel: "durableObject"`: what several object invocations used, counted where they ran
+   * (see `ObjectUsage`); such a trace stands for all of them instead of one invocation.
+   */
+  readonly objectUsage?: unknown;
+}
+
+/** The stateful-object usage a runtime counted itself (F.1), as a trace's `objectUsage` carries it. */
+export interface ObjectUsage {
+  /** Invocations that ended normally, and with an exception. */
+  readonly requests: number;
+  readonly errors: number;
+  /** Wall time of those invocations, ms. */
+  readonly durationMs: number;
+  /** Rows `sql.exec` cursors read and wrote. */
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  /** 4 KB units of the key-value storage calls, and keys deleted. */
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  readonly deletes: number;
 }
 
 /** Who produced the trace, as the platform knows it (never as the trace claims). */
