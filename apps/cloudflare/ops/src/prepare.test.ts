@@ -44,6 +44,7 @@ const failureMessage = async (env: Record<string, string>): Promise<string> => {
 };
 
 /** The generated file is JSON after its `//` header lines. */
+// biome-ignore lint/suspicious/noExplicitAny: a test reads the generated JSON by key paths it then asserts on.
 const readConfig = async (path: string): Promise<Record<string, any>> =>
   JSON.parse((await readFile(path, "utf8")).replace(/^\/\/.*$/gm, ""));
 
