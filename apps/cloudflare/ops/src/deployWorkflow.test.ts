@@ -33,7 +33,7 @@ describe("deploy-core.yml", () => {
       "pnpm --filter @w7s/cloudflare-ops run prepare:cloudflare",
       "pnpm --filter @w7s/cloudflare-ops run deploy:cloudflare",
       "pnpm --filter @w7s/cloudflare-ops run reconcile:cloudflare-routes",
-      'curl --fail --silent --show-error --retry 6 --retry-delay 10 --retry-all-errors "https://${W7S_ZONE_NAME}/health"',
+      `curl --fail --silent --show-error --retry 6 --retry-delay 10 --retry-all-errors "https://\${W7S_ZONE_NAME}/health"`,
     ]);
   });
 
@@ -70,7 +70,7 @@ describe("deploy-core.yml", () => {
     ]) {
       expect(job.env[name], name).toBe(`\${{ vars.${name} }}`);
     }
-    expect(job.env.CLOUDFLARE_ACCOUNT_ID).toBe("${{ secrets.CLOUDFLARE_ACCOUNT_ID }}");
+    expect(job.env.CLOUDFLARE_ACCOUNT_ID).toBe(`\${{ secrets.CLOUDFLARE_ACCOUNT_ID }}`);
     expect(job.env).not.toHaveProperty("CLOUDFLARE_API_TOKEN");
     const withToken = job.steps
       .filter((step) => step.env?.CLOUDFLARE_API_TOKEN !== undefined)
