@@ -145,7 +145,11 @@ describe("prepare", () => {
       ].join("\n"),
     );
     expect(
-      Exit.isSuccess(await runPrepare(operatorEnv({ W7S_ANALYTICS_DATASET: "w7s_platform_events" }))),
+      Exit.isSuccess(
+        await runPrepare(
+          operatorEnv({ W7S_ANALYTICS_DATASET: "w7s_platform_events", W7S_TELEGRAM_BOT_TOKEN: "123:abc" }),
+        ),
+      ),
     ).toBe(true);
     const result = await run(
       wrangler,
