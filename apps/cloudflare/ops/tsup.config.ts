@@ -1,0 +1,15 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    prepare: "src/bin/prepare.ts",
+    reconcileRoutes: "src/bin/reconcileRoutes.ts",
+  },
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node24",
+  removeNodeProtocol: false,
+});
