@@ -8,6 +8,7 @@ import type { BackendBundle } from "@w7s/core";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeWorkerdRuntime, PLATFORM_NOT_CONFIGURED, stopOrphanedBackends } from "../src/runtime/index.js";
+import type { TailBatch } from "../src/runtime/workerdRuntime.js";
 
 /** Stands for the server's own port and its internal API: records what reaches it. */
 const received: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
@@ -18,6 +19,13 @@ const localServer: Server = createServer((request, response) => {
 const dataDir = mkdtempSync(join(tmpdir(), "w7s-runtime-"));
 let runtime: ReturnType<typeof makeWorkerdRuntime>;
 let localUrl: string;
+// What log capture receives: the isolate's own records and the invocations the runtime ended.
+const logged: TailBatch[] = [];
+const endedFromOutside = (scriptName: string) =>
+  logged
+    .filter((batch) => batch.scriptName === scriptName)
+    .flatMap((batch) => batch.traces as Array<{ outcome: string; event: unknown }>)
+    .filter((trace) => trace.outcome.startsWith("exceeded"));
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => localServer.listen(0, "127.0.0.1", resolve));
@@ -28,6 +36,9 @@ beforeAll(async () => {
     idleTimeoutMs: 60_000,
     memoryLimitMb: 64,
     platformServiceUrl: localUrl,
+    logs: async (batch) => {
+      logged.push(batch);
+    },
   });
 });
 afterAll(async () => {
@@ -161,6 +172,16 @@ export default {
     const result = await spinning;
     expect(result._tag === "Failure" && result.failure.reason).toBe("Timeout");
     expect(Date.now() - started).toBeLessThan(3000);
+    // The isolate never got to say so: the runtime logs the request it stopped, with the client's 504.
+    expect(endedFromOutside("loop")).toEqual([
+      {
+        outcome: "exceededWallTime",
+        eventTimestamp: expect.any(Number),
+        event: { request: { method: "GET", url: "http://app.test/spin" }, response: { status: 504 } },
+        logs: [],
+        exceptions: [],
+      },
+    ]);
     expect(await (await call("loop", "/fine")).text()).toBe("ok");
   });
 
@@ -238,6 +259,9 @@ export default {
       Effect.result(runtime.service.dispatch("hog", new Request("http://app.test/heap"))),
     );
     expect(heap._tag).toBe("Failure");
+    expect(endedFromOutside("hog").map((trace) => trace.outcome)).toContain(
+      heap._tag === "Failure" && heap.failure.reason === "Timeout" ? "exceededWallTime" : "exceededMemory",
+    );
     expect(await (await call("hog", "/ok")).text()).toBe("fine");
 
     // 2 GB of buffers lives outside the V8 heap; the process data limit stops it.

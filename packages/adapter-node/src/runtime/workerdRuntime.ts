@@ -73,6 +73,12 @@ export interface TailBatch {
 }
 
 /** Receives captured batches; a rejected promise tells the tail worker the batch was not taken. */
+/** What the log of an invocation names: its request. */
+interface InvocationOf {
+  readonly method: string;
+  readonly url: string;
+}
+
 export type LogSink = (batch: TailBatch) => Promise<void>;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -397,11 +403,41 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       catch: asRuntimeError("BackendRuntime.publish"),
     });
 
+  /**
+   * An invocation the isolate could not report itself (it was stopped for taking too long, or its process
+   * died), logged as the non-OK outcome the app owner needs to see, with its request.
+   */
+  const reportEndedFromOutside = (
+    deployment: Deployment,
+    about: InvocationOf,
+    outcome: string,
+    status: number,
+  ) => {
+    if (logSink === undefined) return;
+    const { bundle } = deployment;
+    void logSink({
+      deploymentId: bundle.deploymentId,
+      app: bundle.app,
+      scriptName: bundle.scriptName,
+      secrets: secretsOf(bundle),
+      traces: [
+        {
+          outcome,
+          eventTimestamp: Date.now(),
+          event: { request: { method: about.method, url: about.url }, response: { status } },
+          logs: [],
+          exceptions: [],
+        },
+      ],
+    }).catch(() => {});
+  };
+
   /** Waits for response headers at most `requestTimeoutMs`; a stuck process is killed, not reused. */
   const send = async <A>(
     deployment: Deployment,
     call: (socketPath: string, signal: AbortSignal) => Promise<A>,
     interrupted: AbortSignal | undefined,
+    about: InvocationOf,
   ) => {
     let running: WorkerdProcess;
     try {
@@ -431,6 +467,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
         // A stuck isolate would block every later request; a fresh process serves the next one.
         if (deployment.process === running) await stopProcess(deployment);
         else await running.stop();
+        reportEndedFromOutside(deployment, about, "exceededWallTime", 504);
         throw runtimeError(
           "Timeout",
           "BackendRuntime.dispatch",
@@ -442,6 +479,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
         new Promise<boolean>((resolve) => setTimeout(() => resolve(!running.isAlive()), 50)),
       ]);
       if (died) {
+        reportEndedFromOutside(deployment, about, "exceededMemory", 502);
         throw runtimeError(
           "Unavailable",
           "BackendRuntime.dispatch",
@@ -498,6 +536,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   /** Runs `call` against the process serving a published backend (restored from the data directory if need be). */
   const dispatchWith = async <A>(
     deploymentId: string,
+    about: InvocationOf,
     call: (socketPath: string, signal: AbortSignal) => Promise<A>,
     interrupted?: AbortSignal,
   ) => {
@@ -512,7 +551,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     const deployment = await servingDeployment(addressed);
     deployment.inFlight += 1;
     try {
-      return await send(deployment, call, interrupted);
+      return await send(deployment, call, interrupted, about);
     } finally {
       deployment.inFlight -= 1;
     }
@@ -521,13 +560,22 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const dispatch = (deploymentId: string, request: Request) =>
     Effect.tryPromise({
       try: (interrupted) =>
-        dispatchWith(deploymentId, (socketPath, signal) => forward(socketPath, request, signal), interrupted),
+        dispatchWith(
+          deploymentId,
+          request,
+          (socketPath, signal) => forward(socketPath, request, signal),
+          interrupted,
+        ),
       catch: asRuntimeError("BackendRuntime.dispatch"),
     });
 
   /** `dispatch` with Node's response as it arrives (BackendStreams). */
   const dispatchIncoming = (deploymentId: string, request: NodeBackendRequest) =>
-    dispatchWith(deploymentId, (socketPath, signal) => http1.request(socketPath, request, signal)).then(
+    dispatchWith(
+      deploymentId,
+      { method: request.method, url: `http://${request.headers["host"] ?? "localhost"}${request.path}` },
+      (socketPath, signal) => http1.request(socketPath, request, signal),
+    ).then(
       Result.succeed,
       (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error)),
     );
