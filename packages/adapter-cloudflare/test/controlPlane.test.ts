@@ -34,7 +34,6 @@ afterAll(async () => {
   await mf?.dispose();
 });
 
-
 describe("SchedulerLock on the control-plane object", () => {
   it("hands a key to exactly one of many concurrent callers", async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => call("lock", { key: "minute:1" })));

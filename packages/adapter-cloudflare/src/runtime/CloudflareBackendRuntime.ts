@@ -145,7 +145,14 @@ export const makeCloudflareBackendRuntime = (
             ),
           );
         yield* Effect.tryPromise({
-          try: () => options.control.backendPut(bundle.deploymentId, scriptName, new Date().toISOString()),
+          try: () =>
+            options.control.backendPut(
+              bundle.deploymentId,
+              scriptName,
+              new Date().toISOString(),
+              bundle.app,
+              bundle.bindings.flatMap((binding) => (binding.type === "secret_text" ? [binding.text] : [])),
+            ),
           catch: failure("BackendRuntime.publish", "Unavailable"),
         });
         return { startupTimeMs: Date.now() - started };

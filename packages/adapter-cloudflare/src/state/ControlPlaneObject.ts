@@ -65,7 +65,7 @@ export class W7sControlPlane extends DurableObject {
     this.database = durableObjectDatabase(ctx.storage);
     this.rows = embeddedRowStores(this.database);
     this.database.exec(
-      "create table if not exists published_backends (deployment_id text primary key, script_name text not null, published_at text not null)",
+      "create table if not exists published_backends (deployment_id text primary key, script_name text not null, published_at text not null, app text not null default '{}', secrets text not null default '[]')",
     );
     this.runtime = ManagedRuntime.make(embeddedStoresLayer(this.database));
   }
@@ -164,11 +164,29 @@ export class W7sControlPlane extends DurableObject {
   }
 
   // Backends published into the dispatch namespace, for retention cleanup.
-  async backendPut(deploymentId: string, scriptName: string, publishedAt: string): Promise<void> {
+  // The app and secret values are kept so that the tail handler knows whose traces arrive and what to redact.
+  async backendPut(
+    deploymentId: string,
+    scriptName: string,
+    publishedAt: string,
+    app: AppRef,
+    secrets: ReadonlyArray<string>,
+  ): Promise<void> {
     this.database.query(
-      "insert into published_backends (deployment_id, script_name, published_at) values (?, ?, ?) on conflict (deployment_id) do update set script_name = excluded.script_name",
-      [deploymentId, scriptName, publishedAt],
+      "insert into published_backends (deployment_id, script_name, published_at, app, secrets) values (?, ?, ?, ?, ?) on conflict (deployment_id) do update set script_name = excluded.script_name, app = excluded.app, secrets = excluded.secrets",
+      [deploymentId, scriptName, publishedAt, JSON.stringify(app), JSON.stringify(secrets)],
     );
+  }
+
+  /** Whose backend a dispatch script is, for the tail handler. */
+  async backendOfScript(
+    scriptName: string,
+  ): Promise<{ readonly app: AppRef; readonly secrets: ReadonlyArray<string> } | null> {
+    const row = this.database.query<{ app: string; secrets: string }>(
+      "select app, secrets from published_backends where script_name = ?",
+      [scriptName],
+    )[0];
+    return row === undefined ? null : { app: JSON.parse(row.app), secrets: JSON.parse(row.secrets) };
   }
 
   async backendList() {

@@ -19,9 +19,23 @@ import { decodeWire, encodeWire, portErrorOf, type WireResult } from "./wire.js"
 /** The stub every call goes to: the object named `control-plane` of the namespace. */
 export type ControlPlaneStub = DurableObjectStub<W7sControlPlane>;
 
-/** The object of a namespace binding (one per account: the control plane is a single serialized store). */
-export const controlPlaneStub = (namespace: DurableObjectNamespace<W7sControlPlane>): ControlPlaneStub =>
-  namespace.get(namespace.idFromName("control-plane"));
+/**
+ * The object of a namespace binding (one per account: the control plane is a single serialized store).
+ * A stub belongs to the request that made it, and the Worker's services outlive requests, so every method
+ * call takes a fresh stub (cheap: no I/O until the call).
+ */
+export const controlPlaneStub = (namespace: DurableObjectNamespace<W7sControlPlane>): ControlPlaneStub => {
+  const id = namespace.idFromName("control-plane");
+  return new Proxy({} as ControlPlaneStub, {
+    get: (_target, method) => {
+      if (method === "then") return undefined;
+      return (...args: unknown[]) => {
+        const stub = namespace.get(id) as unknown as Record<PropertyKey, (...values: unknown[]) => unknown>;
+        return stub[method]!(...args);
+      };
+    },
+  });
+};
 
 /** Runs one hosted call, failing with `StoreError` `Unavailable` when the object cannot be reached. */
 export const callControlPlane = <A>(
