@@ -40,7 +40,22 @@ export interface CoreHarnessOptions {
   /** Worker variables on top of the harness's (zone `w7s.localhost`, http, the stand-in's API URL). */
   readonly vars?: Readonly<Record<string, string>>;
   readonly persistDir?: string;
+  /** The HTTP port (default: any free one). */
+  readonly port?: number;
 }
+
+/** A port nothing listens on now. */
+export const freePort = async (): Promise<number> => {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+};
 
 export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promise<CoreHarness> => {
   const scripts = new Map<string, ScriptUploadEvent & { readonly etag: string }>();
@@ -62,7 +77,7 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
   await Effect.runPromise(api.dispatch.ensureNamespace(DISPATCH_NAMESPACE));
   const decoder = new TextDecoder();
   const mf = new Miniflare({
-    port: 0,
+    port: options.port ?? 0,
     host: "127.0.0.1",
     ...(process.env.W7S_MINIFLARE_LOG === undefined ? {} : { log: new Log(LogLevel.DEBUG) }),
     ...(options.persistDir === undefined ? {} : { defaultPersistRoot: options.persistDir }),
