@@ -69,4 +69,22 @@ describe("the core Worker in workerd", () => {
     const api = await get("acme.w7s.localhost", "/shop/api/items");
     expect(await api.json()).toMatchObject({ version: "v2" });
   });
+
+  it("mirrors the live record to the deployments KV namespace", async () => {
+    const kv = await harness.mf.getKVNamespace("DEPLOYMENTS_KV");
+    const live = (await kv.get("deployment:v1:production:acme:shop", "json")) as {
+      deploymentId: string;
+      record: { commitSha?: string };
+    } | null;
+    expect(live?.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await kv.get(`deployment-record:v1:${live!.deploymentId}`)).not.toBeNull();
+  });
+
+  it("answers the deploy of a backend that does not start with the B.8 error and keeps serving", async () => {
+    const broken = zipFiles({ "dist/index.html": "<h1>x</h1>", "backend/index.js": "export default {" });
+    const response = await deploy(broken);
+    expect(response.status).toBe(400);
+    const api = await get("acme.w7s.localhost", "/shop/api/items");
+    expect(await api.json()).toMatchObject({ version: "v2" });
+  });
 });

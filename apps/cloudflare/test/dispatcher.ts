@@ -1,21 +1,12 @@
 /**
- * The test stand-in for the dispatch namespace binding (Miniflare has none): a Worker whose `Dispatcher`
- * entrypoint answers `get(scriptName)` with a stub whose `fetch` runs the script the REST stand-in received,
- * loaded into its own isolate with workerd's Worker Loader and given the bindings its upload metadata
- * declares. The core Worker's `DISPATCHER.get(name, args, options).fetch(request)` works unchanged over
- * JS RPC (the `get` call is pipelined).
+ * The test stand-in for the dispatch namespace (Miniflare has no such binding). The core Worker's
+ * `DISPATCHER` is a service binding to a small Worker whose `Dispatcher.get(scriptName)` answers a stub whose
+ * `fetch` hands the request to the "user plane": a second Miniflare instance that runs every script the REST
+ * stand-in received, each with the bindings its upload metadata declares. The core Worker's
+ * `DISPATCHER.get(name, args, options).fetch(request)` is unchanged (JS RPC pipelines the `get`).
  */
 export const DISPATCHER_WORKER_SOURCE = `
 import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
-
-const envOf = (metadata, parent) => {
-  const env = {};
-  for (const binding of metadata.bindings ?? []) {
-    if (binding.type === "plain_text" || binding.type === "secret_text") env[binding.name] = binding.text;
-    else if (binding.type === "service" && binding.entrypoint === "PlatformService") env[binding.name] = parent.PLATFORM;
-  }
-  return env;
-};
 
 class UserWorker extends RpcTarget {
   constructor(env, name) {
@@ -24,17 +15,11 @@ class UserWorker extends RpcTarget {
     this.name = name;
   }
   async fetch(request) {
-    const found = await this.env.SCRIPTS.fetch("http://scripts/" + encodeURIComponent(this.name));
-    if (!found.ok) throw new Error("Worker not found.");
-    const code = await found.json();
-    const worker = this.env.LOADER.get(this.name + ":" + code.etag, async () => ({
-      compatibilityDate: code.metadata.compatibility_date,
-      compatibilityFlags: code.metadata.compatibility_flags ?? [],
-      mainModule: code.metadata.main_module,
-      modules: code.modules,
-      env: envOf(code.metadata, this.env),
-    }));
-    return worker.getEntrypoint().fetch(request);
+    const forwarded = new Request(request);
+    forwarded.headers.set("x-w7s-test-script", this.name);
+    const response = await this.env.USER_PLANE.fetch(forwarded);
+    if (response.status === 599) throw new Error("Worker not found.");
+    return response;
   }
 }
 
@@ -45,4 +30,9 @@ export class Dispatcher extends WorkerEntrypoint {
 }
 
 export default { fetch: () => new Response("dispatcher", { status: 404 }) };
+`;
+
+/** In the core's Miniflare: forwards the user plane's `W7S_*` calls to the core Worker's `PlatformService`. */
+export const PLATFORM_BRIDGE_SOURCE = `
+export default { fetch: (request, env) => env.PLATFORM.fetch(request) };
 `;

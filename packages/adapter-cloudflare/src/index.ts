@@ -48,6 +48,7 @@ export {
   controlPlaneLayer,
   controlPlaneStub,
 } from "./state/controlPlaneClient.js";
+export { liveKeyOf, mirrorDeploymentsTo, recordKeyOf } from "./state/deploymentMirror.js";
 export { durableObjectDatabase } from "./state/durableObjectDatabase.js";
 export {
   cloudflareWorkflowEngineLayer,

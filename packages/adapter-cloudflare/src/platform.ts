@@ -31,6 +31,7 @@ import {
   controlPlaneLayer,
   controlPlaneStub,
 } from "./state/controlPlaneClient.js";
+import { mirrorDeploymentsTo } from "./state/deploymentMirror.js";
 import { cloudflareWorkflowEngineLayer, type WorkflowParams } from "./workflows/CloudflareWorkflowEngine.js";
 
 /** The bindings of the core Worker the adapter reads (names as the generated wrangler config binds them). */
@@ -40,6 +41,8 @@ export interface CoreBindings {
   readonly DISPATCHER: DispatchNamespace;
   readonly W7S_QUEUE: Queue<PlatformQueueMessage>;
   readonly W7S_WORKFLOWS: Workflow<WorkflowParams>;
+  /** Optional: the deployments KV namespace, a mirror of the live deployment records (`deploymentMirror.ts`). */
+  readonly DEPLOYMENTS_KV?: KVNamespace;
   /** Optional: Analytics Engine for platform events (written beside the control plane's rows). */
   readonly ANALYTICS?: AnalyticsEngineDataset;
 }
@@ -81,7 +84,9 @@ export const cloudflarePlatformLayer = (
 ): Layer.Layer<CloudflarePlatformServices> => {
   const control = controlPlaneStub(options.bindings.CONTROL_PLANE);
   return Layer.mergeAll(
-    controlPlaneLayer(control),
+    options.bindings.DEPLOYMENTS_KV === undefined
+      ? controlPlaneLayer(control)
+      : Layer.provideMerge(mirrorDeploymentsTo(options.bindings.DEPLOYMENTS_KV), controlPlaneLayer(control)),
     cloudflareAssetStoreLayer(options.bindings.STATIC_ASSETS),
     cloudflareBackendRuntimeLayer({
       api: options.api.dispatch,
