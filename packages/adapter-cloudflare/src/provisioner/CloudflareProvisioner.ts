@@ -87,7 +87,8 @@ export const makeCloudflareProvisioner = (
         repoSlug: request.app.repoSlug,
         environment: request.app.environment,
         binding: request.binding,
-        name,
+        // The name the app asked for; the account resource is `id` (a bucket's id is its account-wide name).
+        name: request.name,
         id,
         createdAt: now,
         updatedAt: now,
@@ -114,25 +115,47 @@ export const makeCloudflareProvisioner = (
       // One query call runs its statements as one D1 batch: every pending file and its record, or none.
       const now = new Date().toISOString();
       const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
-      const sql = pending
-        .map(
-          (migration) =>
-            `${migration.sql.trim().replace(/;?\s*$/, ";")}\ninsert into _w7s_migrations (name, applied_at) values (${quote(migration.name)}, ${quote(now)});`,
-        )
-        .join("\n");
-      yield* api.d1.query(databaseId, sql).pipe(
-        Effect.mapError(
-          (failure) =>
-            new ProvisionError({
-              reason: "MigrationFailed",
-              operation: "Provisioner.applyMigrations",
-              // The batch does not say which statement failed; the first file not yet applied is named.
-              migration: pending[0]!.name,
-              description: isApiFailure(failure) ? describeApiFailure(failure) : String(failure),
-            }),
-        ),
+      const batchOf = (files: ReadonlyArray<{ readonly name: string; readonly sql: string }>) =>
+        files
+          .map(
+            (migration) =>
+              `${migration.sql.trim().replace(/;?\s*$/, ";")}\ninsert into _w7s_migrations (name, applied_at) values (${quote(migration.name)}, ${quote(now)});`,
+          )
+          .join("\n");
+      const applied = yield* api.d1.query(databaseId, batchOf(pending)).pipe(
+        Effect.as(true),
+        Effect.catch((failure) => Effect.succeed(failure)),
       );
-      return pending.map((migration) => migration.name);
+      if (applied === true) return pending.map((migration) => migration.name);
+      // The batch failed and changed nothing. Which file failed: replay growing prefixes that end in a
+      // statement sure to fail, so that every replay is rolled back too; the first prefix that fails before
+      // the sentinel ends in the culprit.
+      const sentinel = "select * from _w7s_rollback_sentinel_table_that_never_exists";
+      let culprit = pending[pending.length - 1]!;
+      let description = isApiFailure(applied) ? describeApiFailure(applied) : String(applied);
+      for (let count = 1; count <= pending.length; count += 1) {
+        const replay = yield* api.d1
+          .query(databaseId, `${batchOf(pending.slice(0, count))}\n${sentinel};`)
+          .pipe(
+            Effect.flip,
+            Effect.orElseSucceed(() => undefined),
+          );
+        const text =
+          replay === undefined ? "" : isApiFailure(replay) ? describeApiFailure(replay) : String(replay);
+        if (!text.includes("_w7s_rollback_sentinel_table_that_never_exists")) {
+          culprit = pending[count - 1]!;
+          if (text !== "") description = text;
+          break;
+        }
+      }
+      return yield* Effect.fail(
+        new ProvisionError({
+          reason: "MigrationFailed",
+          operation: "Provisioner.applyMigrations",
+          migration: culprit.name,
+          description,
+        }),
+      );
     }),
 });
 
