@@ -36,3 +36,61 @@ export default { fetch: () => new Response("dispatcher", { status: 404 }) };
 export const PLATFORM_BRIDGE_SOURCE = `
 export default { fetch: (request, env) => env.PLATFORM.fetch(request) };
 `;
+
+/**
+ * In the user plane: an app's D1 binding over the REST stand-in's database query endpoint, so that the
+ * database the core's Provisioner migrated through the REST API is the one the app reads (Miniflare's own
+ * D1 would be a second, unmigrated copy). Only the D1 calls the scenarios make are here.
+ */
+export const D1_SHIM_SOURCE = `
+export default function (env) {
+  const query = async (sql, params) => {
+    const response = await fetch(env.url + "/accounts/" + env.accountId + "/d1/database/" + env.databaseId + "/query", {
+      method: "POST",
+      headers: { authorization: "Bearer " + env.token, "content-type": "application/json" },
+      body: JSON.stringify(params.length === 0 ? { sql } : { sql, params }),
+    });
+    const body = await response.json();
+    if (!body.success) throw new Error("D1_ERROR: " + (body.errors?.[0]?.message ?? response.status));
+    return body.result;
+  };
+  const shape = (result) => ({ results: result?.results ?? [], success: true, meta: result?.meta ?? {} });
+  class Statement {
+    constructor(sql, params = []) {
+      this.sql = sql;
+      this.params = params;
+    }
+    bind(...values) {
+      return new Statement(this.sql, values);
+    }
+    async all() {
+      const [result] = await query(this.sql, this.params);
+      return shape(result);
+    }
+    run() {
+      return this.all();
+    }
+    async first(column) {
+      const row = (await this.all()).results[0] ?? null;
+      return column === undefined || row === null ? row : (row[column] ?? null);
+    }
+    async raw(options) {
+      const { results } = await this.all();
+      const rows = results.map((row) => Object.values(row));
+      return options?.columnNames ? [Object.keys(results[0] ?? {}), ...rows] : rows;
+    }
+  }
+  return {
+    prepare: (sql) => new Statement(sql),
+    batch: async (statements) => {
+      // Statements without parameters go as one query: one transaction, as a D1 batch is.
+      if (statements.every((statement) => statement.params.length === 0))
+        return (await query(statements.map((statement) => statement.sql.replace(/;?\\s*$/, ";")).join("\\n"), [])).map(shape);
+      const results = [];
+      for (const statement of statements) results.push(await statement.all());
+      return results;
+    },
+    exec: async (sql) => ({ count: (await query(sql, [])).length, duration: 0 }),
+  };
+}
+`;

@@ -13,7 +13,7 @@ import { type ScriptUploadEvent, startCloudflareApiStandIn } from "@w7s/cloudfla
 import { Effect } from "effect";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, type WorkerOptions } from "miniflare";
-import { DISPATCHER_WORKER_SOURCE, PLATFORM_BRIDGE_SOURCE } from "./dispatcher.js";
+import { D1_SHIM_SOURCE, DISPATCHER_WORKER_SOURCE, PLATFORM_BRIDGE_SOURCE } from "./dispatcher.js";
 
 export const CORE_WORKER = "w7s-core";
 export const DISPATCH_NAMESPACE = "w7s-isolate";
@@ -67,6 +67,7 @@ const PLATFORM_SERVICE_BINDINGS = new Set(["PlatformService"]);
 const userWorkerOptions = (
   event: ScriptUploadEvent,
   platform: (request: Request) => Promise<Response>,
+  d1: { readonly url: string; readonly accountId: string; readonly token: string },
 ): WorkerOptions => {
   const metadata = event.metadata as {
     main_module: string;
@@ -78,7 +79,7 @@ const userWorkerOptions = (
   const bindings: Record<string, string> = {};
   const kvNamespaces: Record<string, string> = {};
   const r2Buckets: Record<string, string> = {};
-  const d1Databases: Record<string, string> = {};
+  const wrappedBindings: Record<string, { scriptName: string; bindings: Record<string, string> }> = {};
   const durableObjects: Record<string, { className: string; useSQLite: boolean }> = {};
   const serviceBindings: Record<string, (request: Request) => Promise<Response>> = {};
   for (const binding of metadata.bindings) {
@@ -86,7 +87,11 @@ const userWorkerOptions = (
       bindings[binding.name] = binding.text!;
     else if (binding.type === "kv_namespace") kvNamespaces[binding.name] = binding.namespace_id!;
     else if (binding.type === "r2_bucket") r2Buckets[binding.name] = binding.bucket_name!;
-    else if (binding.type === "d1") d1Databases[binding.name] = binding.id!;
+    else if (binding.type === "d1")
+      wrappedBindings[binding.name] = {
+        scriptName: "w7s-d1-shim",
+        bindings: { url: d1.url, accountId: d1.accountId, token: d1.token, databaseId: binding.id! },
+      };
     else if (binding.type === "durable_object_namespace")
       durableObjects[binding.name] = { className: binding.class_name!, useSQLite: true };
     else if (binding.type === "service" && PLATFORM_SERVICE_BINDINGS.has(binding.entrypoint ?? ""))
@@ -108,7 +113,7 @@ const userWorkerOptions = (
     bindings,
     kvNamespaces,
     r2Buckets,
-    d1Databases,
+    wrappedBindings,
     durableObjects,
     serviceBindings,
   };
@@ -127,9 +132,12 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
     modules: true,
     script: "export default { fetch: () => new Response(null, { status: 404 }) };",
   };
+  const d1Shim: WorkerOptions = { name: "w7s-d1-shim", modules: true, script: D1_SHIM_SOURCE };
+  let d1Target = { url: "", accountId: "", token: "" };
   const userPlaneWorkers = () => [
     placeholder,
-    ...[...scripts.values()].map((event) => userWorkerOptions(event, platform)),
+    d1Shim,
+    ...[...scripts.values()].map((event) => userWorkerOptions(event, platform, d1Target)),
   ];
   const userPlane = new Miniflare({
     defaultPersistRoot: join(persistRoot, "user-plane"),
@@ -174,6 +182,7 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
       await restartUserPlane();
     },
   });
+  d1Target = { url: standIn.url, accountId: standIn.accountId, token: standIn.apiToken };
   const api = makeCloudflareApi({
     accountId: standIn.accountId,
     apiToken: standIn.apiToken,
