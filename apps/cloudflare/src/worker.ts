@@ -32,12 +32,14 @@ import {
   makeHttpApp,
   makeInternalApiApp,
   makeManifestCache,
+  makeRuntimeAccountant,
   type PlatformConfig,
   type PlatformServiceRunner,
+  type RuntimeAccountant,
   runCleanup,
   type TailTrace,
 } from "@w7s/core";
-import { type Context, Effect, Layer } from "effect";
+import { type Context, Effect, Layer, Scope } from "effect";
 import type { Hono } from "hono";
 import {
   type CoreEnv,
@@ -53,6 +55,7 @@ export { W7sControlPlane } from "@w7s/adapter-cloudflare";
 
 interface Core {
   readonly config: PlatformConfig;
+  readonly accountant: RuntimeAccountant;
   // biome-ignore lint/suspicious/noExplicitAny: the Cloudflare services, which provide every port the core asks for
   readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>;
   readonly app: Hono;
@@ -104,12 +107,22 @@ const buildCore = (env: CoreEnv): Core => {
         Effect.tapDefect((defect) => Effect.sync(() => console.error("w7s: unexpected failure:", defect))),
       ),
     );
+  // Accounting notes responses in memory; it is flushed after each request inside that request's
+  // `waitUntil` (a Worker has no background timers outside requests), so its own timer is only a backstop.
+  const accountant = Effect.runSync(
+    makeRuntimeAccountant(config, { flushIntervalMs: 3_600_000 }).pipe(
+      Effect.provide(services),
+      Scope.provide(Scope.makeUnsafe()),
+    ) as Effect.Effect<RuntimeAccountant>,
+  );
   return {
     config,
     run,
+    accountant,
     app: makeHttpApp({
       config,
       run: (effect) => run(effect),
+      accounting: accountant,
       manifests: makeManifestCache(),
       peerAddress: (request) => request.headers.get("cf-connecting-ip") ?? undefined,
     }),
@@ -165,7 +178,18 @@ export const captureTraces = async (env: CoreEnv, traces: ReadonlyArray<TraceIte
 };
 
 export default {
-  fetch: (request: Request, env: CoreEnv, ctx: ExecutionContext) => coreOf(env).app.fetch(request, env, ctx),
+  fetch: async (request: Request, env: CoreEnv, ctx: ExecutionContext) => {
+    const core = coreOf(env);
+    const response = await core.app.fetch(request, env, ctx);
+    ctx.waitUntil(
+      new Promise((done) => setTimeout(done, 0)).then(() =>
+        core
+          .run(core.accountant.flush)
+          .catch((error: unknown) => console.error(`w7s accounting: ${String(error)}`)),
+      ),
+    );
+    return response;
+  },
   scheduled: async (controller: ScheduledController, env: CoreEnv, ctx: ExecutionContext) => {
     ctx.waitUntil(runScheduledMinute(env, controller.scheduledTime));
   },

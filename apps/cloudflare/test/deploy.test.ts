@@ -70,6 +70,26 @@ describe("the core Worker in workerd", () => {
     expect(await api.json()).toMatchObject({ version: "v2" });
   });
 
+  it("counts the app's requests exactly in the usage API", async () => {
+    for (let index = 0; index < 5; index += 1) await get("acme.w7s.localhost", "/shop/api/count");
+    // Accounting is flushed after each response, inside the request's waitUntil.
+    const read = async () => {
+      const response = await fetch(`${harness.url}/api/v1/usage/acme/shop`, {
+        headers: { authorization: `Bearer ${DEPLOY_TOKEN}` },
+      });
+      const body = (await response.json()) as {
+        data?: { usage?: { metrics?: Record<string, { count: number }> } };
+      };
+      return body.data?.usage?.metrics?.["runtime.request"]?.count ?? 0;
+    };
+    let count = await read();
+    for (let attempt = 0; attempt < 20 && count < 5; attempt += 1) {
+      await new Promise((done) => setTimeout(done, 100));
+      count = await read();
+    }
+    expect(count).toBeGreaterThanOrEqual(5);
+  });
+
   it("mirrors the live record to the deployments KV namespace", async () => {
     const kv = await harness.mf.getKVNamespace("DEPLOYMENTS_KV");
     const live = (await kv.get("deployment:v1:production:acme:shop", "json")) as {
