@@ -419,6 +419,39 @@ describe("dispatch", () => {
   });
 });
 
+describe("deletes", () => {
+  it("delete KV namespaces, buckets, databases, consumers and queues, and a second delete is a 404", async () => {
+    const { api, standIn } = await setup();
+    const kv = await run(api.kv.createNamespace("gone"));
+    await run(api.r2.createBucket("gone-bucket"));
+    const database = await run(api.d1.createDatabase("gone-db"));
+    const queue = await run(api.queues.create("gone-queue"));
+    const consumer = await run(
+      api.queues.createConsumer(queue.queue_id, { script_name: "w", type: "worker" }),
+    );
+    await run(api.kv.deleteNamespace(kv.id));
+    await run(api.r2.deleteBucket("gone-bucket"));
+    await run(api.d1.deleteDatabase(database.uuid));
+    await run(api.queues.deleteConsumer(queue.queue_id, consumer.consumer_id));
+    await run(api.queues.delete(queue.queue_id));
+    const { kvNamespaces, buckets, databases, queues, consumers } = standIn.state;
+    expect([kvNamespaces, buckets, databases, queues, consumers].map((list) => list.length)).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
+    const again = await failure(api.r2.deleteBucket("gone-bucket"));
+    expect(again).toMatchObject({
+      call: "r2.deleteBucket",
+      method: "DELETE",
+      status: 404,
+      errors: [{ code: 10006 }],
+    });
+    expect(await failure(api.d1.deleteDatabase(database.uuid))).toMatchObject({
+      call: "d1.deleteDatabase",
+      status: 404,
+    });
+  });
+});
+
 describe("routes and dns", () => {
   it("creates, lists and deletes Worker routes of a zone", async () => {
     const { api, standIn } = await setup();
@@ -436,6 +469,24 @@ describe("routes and dns", () => {
     expect(standIn.state.routes).toHaveLength(0);
     const unknownZone = await failure(api.routes.list("no-such-zone"));
     expect(unknownZone).toMatchObject({ call: "routes.list", status: 400, errors: [{ code: 7003 }] });
+  });
+
+  it("adds, finds, ensures and deletes custom hostnames", async () => {
+    const { api, standIn } = await setup();
+    const created = await run(api.customHostnames.create("zone-1", "shop.customer.example"));
+    expect(created).toMatchObject({ hostname: "shop.customer.example", ssl: { method: "http", type: "dv" } });
+    expect((await run(api.customHostnames.ensure("zone-1", "shop.customer.example"))).id).toBe(created.id);
+    const duplicate = await failure(api.customHostnames.create("zone-1", "shop.customer.example"));
+    expect(duplicate).toMatchObject({
+      call: "customHostnames.create",
+      status: 409,
+      errors: [{ code: 1406 }],
+    });
+    expect(await run(api.customHostnames.list("zone-1", { hostname: "shop.customer.example" }))).toHaveLength(
+      1,
+    );
+    expect(await run(api.customHostnames.delete("zone-1", created.id))).toEqual({ id: created.id });
+    expect(standIn.state.customHostnames).toHaveLength(0);
   });
 
   it("lists DNS records across pages, filtered by name", async () => {

@@ -14,6 +14,7 @@ import {
   runRequest,
 } from "./request.js";
 import {
+  CustomHostname,
   D1Database,
   type D1Param,
   D1QueryResult,
@@ -186,6 +187,13 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         json: { title },
         result: KvNamespace,
       }),
+    deleteNamespace: (namespaceId: string): Effect.Effect<void, CloudflareApiError> =>
+      call({
+        call: "kv.deleteNamespace",
+        method: "DELETE",
+        path: `${account}/storage/kv/namespaces/${segment(namespaceId)}`,
+        result: Schema.Unknown,
+      }).pipe(Effect.asVoid),
     ensureNamespace: (title: string): Effect.Effect<KvNamespace, CloudflareApiError> =>
       ensure(
         findIn(kv.listNamespaces(), (namespace) => namespace.title === title),
@@ -231,6 +239,14 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         },
         result: R2Bucket,
       }),
+    /** Delete an (empty) bucket; Cloudflare refuses one that still holds objects. */
+    deleteBucket: (name: string): Effect.Effect<void, CloudflareApiError> =>
+      call({
+        call: "r2.deleteBucket",
+        method: "DELETE",
+        path: `${account}/r2/buckets/${segment(name)}`,
+        result: Schema.Unknown,
+      }).pipe(Effect.asVoid),
     ensureBucket: (name: string): Effect.Effect<R2Bucket, CloudflareApiError> =>
       ensure(
         findIn(r2.listBuckets(), (bucket) => bucket.name === name),
@@ -258,6 +274,13 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         },
         result: D1Database,
       }),
+    deleteDatabase: (databaseId: string): Effect.Effect<void, CloudflareApiError> =>
+      call({
+        call: "d1.deleteDatabase",
+        method: "DELETE",
+        path: `${account}/d1/database/${segment(databaseId)}`,
+        result: Schema.Unknown,
+      }).pipe(Effect.asVoid),
     ensureDatabase: (name: string): Effect.Effect<D1Database, CloudflareApiError> =>
       ensure(
         findIn(d1.listDatabases(name), (database) => database.name === name),
@@ -303,6 +326,13 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         json: { queue_name: queueName },
         result: Queue,
       }),
+    delete: (queueId: string): Effect.Effect<void, CloudflareApiError> =>
+      call({
+        call: "queues.delete",
+        method: "DELETE",
+        path: `${account}/queues/${segment(queueId)}`,
+        result: Schema.Unknown,
+      }).pipe(Effect.asVoid),
     ensure: (queueName: string): Effect.Effect<Queue, CloudflareApiError> =>
       ensure(
         findIn(queues.list(), (queue) => queue.queue_name === queueName),
@@ -326,6 +356,13 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
         json: consumer,
         result: QueueConsumer,
       }),
+    deleteConsumer: (queueId: string, consumerId: string): Effect.Effect<void, CloudflareApiError> =>
+      call({
+        call: "queues.deleteConsumer",
+        method: "DELETE",
+        path: `${account}/queues/${segment(queueId)}/consumers/${segment(consumerId)}`,
+        result: Schema.Unknown,
+      }).pipe(Effect.asVoid),
     /** Replace a consumer's configuration (`PUT …/consumers/:consumer_id`). */
     updateConsumer: (
       queueId: string,
@@ -466,7 +503,49 @@ export const makeCloudflareApi = (options: CloudflareApiOptions) => {
       }),
   };
 
-  return { accountId: options.accountId, zones, kv, r2, d1, queues, dispatch, routes, dns };
+  const customHostnames = {
+    list: (
+      zoneId: string,
+      filter: { readonly hostname?: string } = {},
+    ): Effect.Effect<ReadonlyArray<CustomHostname>, CloudflareApiError> =>
+      listPages(
+        "customHostnames.list",
+        `/zones/${segment(zoneId)}/custom_hostnames`,
+        Schema.Array(CustomHostname),
+        { hostname: filter.hostname },
+        50,
+      ),
+    /** Add a custom hostname; its certificate is validated over HTTP (`dv`) unless `ssl` says otherwise. */
+    create: (
+      zoneId: string,
+      hostname: string,
+      ssl: { readonly method: "http" | "txt" | "email"; readonly type: "dv" } = {
+        method: "http",
+        type: "dv",
+      },
+    ): Effect.Effect<CustomHostname, CloudflareApiError> =>
+      call({
+        call: "customHostnames.create",
+        method: "POST",
+        path: `/zones/${segment(zoneId)}/custom_hostnames`,
+        json: { hostname, ssl },
+        result: CustomHostname,
+      }),
+    ensure: (zoneId: string, hostname: string): Effect.Effect<CustomHostname, CloudflareApiError> =>
+      ensure(
+        findIn(customHostnames.list(zoneId, { hostname }), (entry) => entry.hostname === hostname),
+        customHostnames.create(zoneId, hostname),
+      ),
+    delete: (zoneId: string, customHostnameId: string): Effect.Effect<IdResult, CloudflareApiError> =>
+      call({
+        call: "customHostnames.delete",
+        method: "DELETE",
+        path: `/zones/${segment(zoneId)}/custom_hostnames/${segment(customHostnameId)}`,
+        result: IdResult,
+      }),
+  };
+
+  return { accountId: options.accountId, zones, kv, r2, d1, queues, dispatch, routes, dns, customHostnames };
 };
 
 /** The client `makeCloudflareApi` returns. */

@@ -260,6 +260,22 @@ export const DnsRecord = Schema.Struct({
 });
 export type DnsRecord = typeof DnsRecord.Type;
 
+/** A Cloudflare for SaaS custom hostname of a zone. */
+export const CustomHostname = Schema.Struct({
+  id: Schema.String,
+  hostname: Schema.String,
+  status: optional(Schema.String),
+  ssl: optional(
+    Schema.Struct({
+      status: optional(Schema.String),
+      method: optional(Schema.String),
+      type: optional(Schema.String),
+    }),
+  ),
+  created_at: optional(Schema.String),
+});
+export type CustomHostname = typeof CustomHostname.Type;
+
 /** The `{ id }` some deletes answer with. */
 export const IdResult = Schema.Struct({ id: Schema.String });
 export type IdResult = typeof IdResult.Type;

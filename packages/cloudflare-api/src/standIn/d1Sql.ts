@@ -139,6 +139,11 @@ export class StandInD1 {
     }
   }
 
+  drop(id: string): void {
+    this.#databases.get(id)?.close();
+    this.#databases.delete(id);
+  }
+
   close(): void {
     for (const database of this.#databases.values()) database.close();
     this.#databases.clear();

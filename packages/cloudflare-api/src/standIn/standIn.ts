@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { SQLInputValue } from "node:sqlite";
 import type {
+  CustomHostname,
   D1Database,
   DispatchNamespace,
   DnsRecord,
@@ -68,6 +69,7 @@ export interface StandInState {
   readonly scripts: StandInScript[];
   readonly routes: (WorkerRoute & { readonly zone_id: string })[];
   readonly dnsRecords: (DnsRecord & { readonly zone_id: string })[];
+  readonly customHostnames: (CustomHostname & { readonly zone_id: string })[];
   readonly requests: StandInRequest[];
 }
 
@@ -167,6 +169,7 @@ export const startCloudflareApiStandIn = async (
     scripts: [],
     routes: [],
     dnsRecords: [],
+    customHostnames: [],
     requests: [],
   };
   let failures: { count: number; status: number; retryAfterSeconds: number | undefined } = {
@@ -227,6 +230,14 @@ export const startCloudflareApiStandIn = async (
       }
     }
 
+    if (rest[0] === "storage" && rest[1] === "kv" && rest[2] === "namespaces" && rest.length === 4) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.kvNamespaces.findIndex((namespace) => namespace.id === rest[3]);
+      if (index === -1) return refuse(404, 10013, "namespace not found");
+      state.kvNamespaces.splice(index, 1);
+      return ok(null);
+    }
+
     // R2 buckets (cursor paging)
     if (route === "r2/buckets") {
       if (method === "GET") {
@@ -251,6 +262,14 @@ export const startCloudflareApiStandIn = async (
         state.buckets.push(bucket);
         return ok(bucket);
       }
+    }
+
+    if (rest[0] === "r2" && rest[1] === "buckets" && rest.length === 3) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.buckets.findIndex((bucket) => bucket.name === rest[2]);
+      if (index === -1) return refuse(404, 10006, "The specified bucket does not exist.");
+      state.buckets.splice(index, 1);
+      return ok({});
     }
 
     // D1 databases
@@ -281,6 +300,14 @@ export const startCloudflareApiStandIn = async (
         d1.database(database.uuid);
         return ok(database);
       }
+    }
+    if (rest[0] === "d1" && rest[1] === "database" && rest.length === 3) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.databases.findIndex((database) => database.uuid === rest[2]);
+      if (index === -1) return refuse(404, 7404, `The database ${rest[2]} could not be found.`);
+      state.databases.splice(index, 1);
+      d1.drop(rest[2]!);
+      return ok(null);
     }
     if (rest[0] === "d1" && rest[1] === "database" && rest[3] === "query" && rest.length === 4) {
       if (method !== "POST") return noRoute();
@@ -324,6 +351,16 @@ export const startCloudflareApiStandIn = async (
         return ok(queue);
       }
     }
+    if (rest[0] === "queues" && rest.length === 2) {
+      if (method !== "DELETE") return noRoute();
+      const index = state.queues.findIndex((queue) => queue.queue_id === rest[1]);
+      if (index === -1) return refuse(404, 11000, "Queue does not exist");
+      state.queues.splice(index, 1);
+      for (let at = state.consumers.length - 1; at >= 0; at -= 1) {
+        if (state.consumers[at]?.queue_id === rest[1]) state.consumers.splice(at, 1);
+      }
+      return ok(null);
+    }
     if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 3) {
       const queueId = rest[1]!;
       if (!state.queues.some((queue) => queue.queue_id === queueId)) {
@@ -354,6 +391,14 @@ export const startCloudflareApiStandIn = async (
       }
     }
 
+    if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 4 && method === "DELETE") {
+      const index = state.consumers.findIndex(
+        (consumer) => consumer.queue_id === rest[1] && consumer.consumer_id === rest[3],
+      );
+      if (index === -1) return refuse(404, 11001, "Consumer does not exist");
+      state.consumers.splice(index, 1);
+      return ok(null);
+    }
     if (rest[0] === "queues" && rest[2] === "consumers" && rest.length === 4 && method === "PUT") {
       const index = state.consumers.findIndex(
         (consumer) => consumer.queue_id === rest[1] && consumer.consumer_id === rest[3],
@@ -618,6 +663,41 @@ export const startCloudflareApiStandIn = async (
       if (index === -1) return refuse(404, 10019, "Route not found");
       state.routes.splice(index, 1);
       return ok({ id: rest[2] });
+    }
+    if (route === "custom_hostnames") {
+      if (method === "GET") {
+        const hostname = url.searchParams.get("hostname");
+        const entries = state.customHostnames
+          .filter((entry) => entry.zone_id === zoneId && (hostname === null || entry.hostname === hostname))
+          .map(({ zone_id: _zone, ...entry }) => entry);
+        return paged(entries, url, 20);
+      }
+      if (method === "POST") {
+        const body = await jsonBody(request);
+        const hostname = stringField(body, "hostname");
+        if (hostname === undefined) return invalidBody("hostname");
+        if (state.customHostnames.some((entry) => entry.hostname === hostname)) {
+          return refuse(409, 1406, "Duplicate custom hostname found.");
+        }
+        const ssl = (body?.["ssl"] ?? {}) as { method?: string; type?: string };
+        const entry = {
+          id: randomUUID(),
+          hostname,
+          status: "pending",
+          ssl: { status: "pending_validation", method: ssl.method ?? "http", type: ssl.type ?? "dv" },
+          created_at: now(),
+        };
+        state.customHostnames.push({ ...entry, zone_id: zoneId });
+        return ok(entry);
+      }
+    }
+    if (rest[0] === "custom_hostnames" && rest.length === 2 && method === "DELETE") {
+      const index = state.customHostnames.findIndex(
+        (entry) => entry.zone_id === zoneId && entry.id === rest[1],
+      );
+      if (index === -1) return refuse(404, 1436, "The custom hostname was not found.");
+      state.customHostnames.splice(index, 1);
+      return ok({ id: rest[1] });
     }
     if (route === "dns_records" && method === "GET") {
       const name = url.searchParams.get("name");
