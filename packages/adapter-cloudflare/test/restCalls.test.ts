@@ -122,8 +122,13 @@ describe("BackendRuntime through the REST API", () => {
     durableObjectClasses: ["Counter"],
   };
 
-  it("uploads one script per deployment with its bindings, migrations, tags and tail consumer", async () => {
-    const published = await call("publish", { bundle });
+  it("uploads one script per deployment with its bindings, tags and tail consumer", async () => {
+    const stateless = {
+      ...bundle,
+      bindings: bundle.bindings.filter((binding) => binding.type !== "durable_object_namespace"),
+      durableObjectClasses: [],
+    };
+    const published = await call("publish", { bundle: stateless });
     expect(published.ok, published.error).toBe(true);
     const script = standIn.state.scripts.find((entry) => entry.scriptName === `w7s-${bundle.deploymentId}`)!;
     expect(script.namespace).toBe("w7s-isolate");
@@ -135,21 +140,46 @@ describe("BackendRuntime through the REST API", () => {
         { type: "plain_text", name: "GREETING", text: "hi" },
         { type: "secret_text", name: "API_KEY", text: "s3cret" },
         { type: "service", name: "W7S_RPC", service: "w7s-core", entrypoint: "PlatformService" },
-        { type: "durable_object_namespace", name: "COUNTER", class_name: "Counter" },
       ],
-      migrations: { new_tag: "v1", new_sqlite_classes: ["Counter"] },
+      tags: ["w7s-env:production", "w7s-owner:acme", "w7s-repo:notes"],
       tail_consumers: [{ service: "w7s-core" }],
     });
+    expect(script.metadata).not.toHaveProperty("migrations");
     expect(
       (await call("listPublished")).value.map((entry: { deploymentId: string }) => entry.deploymentId),
     ).toEqual([bundle.deploymentId]);
-  });
-
-  it("deletes the script on retire, and ignores one that is gone", async () => {
     expect((await call("retire", { deploymentId: bundle.deploymentId })).ok).toBe(true);
     expect(standIn.state.scripts).toHaveLength(0);
     expect((await call("listPublished")).value).toEqual([]);
     expect((await call("retire", { deploymentId: bundle.deploymentId })).ok).toBe(true);
+  });
+
+  it("keeps an app with stateful objects in one script, migrating only new classes, deleted with its last deployment", async () => {
+    const first = await call("publish", { bundle });
+    expect(first.ok, first.error).toBe(true);
+    const [script] = standIn.state.scripts;
+    expect(script!.scriptName).toMatch(/^w7s-app-[0-9a-f]{24}$/);
+    expect(script!.metadata).toMatchObject({
+      bindings: expect.arrayContaining([
+        { type: "durable_object_namespace", name: "COUNTER", class_name: "Counter" },
+      ]),
+      migrations: { new_tag: "v1", new_sqlite_classes: ["Counter"] },
+    });
+    const secondId = "0b1c2d3e-0000-4000-8000-000000000003";
+    expect((await call("publish", { bundle: { ...bundle, deploymentId: secondId } })).ok).toBe(true);
+    expect(standIn.state.scripts).toHaveLength(1);
+    expect(standIn.state.scripts[0]!.metadata).not.toHaveProperty("migrations");
+    const thirdId = "0b1c2d3e-0000-4000-8000-000000000004";
+    const withNewClass = { ...bundle, deploymentId: thirdId, durableObjectClasses: ["Counter", "Room"] };
+    expect((await call("publish", { bundle: withNewClass })).ok).toBe(true);
+    expect(standIn.state.scripts[0]!.metadata).toMatchObject({
+      migrations: { old_tag: "v1", new_tag: "v2", new_sqlite_classes: ["Room"] },
+    });
+    for (const id of [bundle.deploymentId, secondId])
+      expect((await call("retire", { deploymentId: id })).ok).toBe(true);
+    expect(standIn.state.scripts).toHaveLength(1);
+    expect((await call("retire", { deploymentId: thirdId })).ok).toBe(true);
+    expect(standIn.state.scripts).toHaveLength(0);
   });
 
   it("answers Unavailable when the API is down", async () => {

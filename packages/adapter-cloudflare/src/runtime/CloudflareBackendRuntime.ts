@@ -3,7 +3,10 @@
  * (`w7s-<deploymentId>`), uploaded through the REST API with the bindings its manifest declared, and
  * requests reach it through the core Worker's dispatch namespace binding with the operator's CPU and
  * subrequest limits. One script per deployment keeps the switch atomic: the new code is live only when the
- * control plane's pointer names it, and the old script answers until then.
+ * control plane's pointer names it, and the old script answers until then. A backend with stateful objects
+ * is the exception: a Durable Object's storage belongs to its script, so such an app keeps one script
+ * (`w7s-app-<hash of the app>`) that every deploy replaces, with migrations that add only new classes; its
+ * state survives redeploys, and its switch is as atomic as Cloudflare's script replacement.
  */
 import { type BackendBundle, BackendRuntime, type RuntimeBinding, RuntimeError } from "@w7s/core";
 import { Effect, Layer } from "effect";
@@ -29,6 +32,17 @@ export const PLATFORM_ENTRYPOINT = "PlatformService";
 
 /** The dispatch script of a deployment. */
 export const scriptNameOf = (deploymentId: string): string => `w7s-${deploymentId}`;
+
+/** The one script of an app whose backend has stateful objects. */
+export const appScriptNameOf = async (app: BackendBundle["app"]): Promise<string> => {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(`${app.environment}\n${app.orgSlug}\n${app.repoSlug}`),
+    ),
+  );
+  return `w7s-app-${Array.from(digest.slice(0, 12), (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+};
 
 /** One binding in the upload metadata's JSON shape. */
 export const metadataBinding = (
@@ -78,6 +92,10 @@ export const scriptMetadata = (
   bundle: BackendBundle,
   coreWorker: string,
   captureLogs: boolean,
+  /** `null`: this upload migrates nothing. */
+  migrations: Record<string, unknown> | null = bundle.durableObjectClasses.length === 0
+    ? null
+    : { new_tag: "v1", new_sqlite_classes: [...bundle.durableObjectClasses] },
 ): ScriptMetadata & { readonly tail_consumers?: ReadonlyArray<{ readonly service: string }> } => ({
   main_module: bundle.mainModule,
   compatibility_date: bundle.compatibilityDate,
@@ -86,9 +104,7 @@ export const scriptMetadata = (
     const entry = metadataBinding(binding, coreWorker);
     return entry === undefined ? [] : [entry];
   }),
-  ...(bundle.durableObjectClasses.length === 0
-    ? {}
-    : { migrations: { new_tag: "v1", new_sqlite_classes: [...bundle.durableObjectClasses] } }),
+  ...(migrations === null ? {} : { migrations }),
   tags: [
     `w7s-env:${bundle.app.environment}`,
     `w7s-owner:${bundle.app.orgSlug}`,
@@ -118,11 +134,41 @@ export const makeCloudflareBackendRuntime = (
     ...(options.limits?.cpuMs === undefined ? {} : { cpuMs: options.limits.cpuMs }),
     ...(options.limits?.subRequests === undefined ? {} : { subRequests: options.limits.subRequests }),
   };
+  // deploymentId -> script never changes once published, so the lookup is kept for the isolate's life.
+  const scripts = new Map<string, string>();
+  const scriptOf = async (deploymentId: string): Promise<string> => {
+    const known = scripts.get(deploymentId);
+    if (known !== undefined) return known;
+    const stored = (await options.control.backendScript(deploymentId)) ?? scriptNameOf(deploymentId);
+    if (scripts.size > 10_000) scripts.clear();
+    scripts.set(deploymentId, stored);
+    return stored;
+  };
   return {
     publish: (bundle) =>
       Effect.gen(function* () {
         const started = Date.now();
-        const scriptName = scriptNameOf(bundle.deploymentId);
+        const stateful = bundle.durableObjectClasses.length > 0;
+        const scriptName = stateful
+          ? yield* Effect.promise(() => appScriptNameOf(bundle.app))
+          : scriptNameOf(bundle.deploymentId);
+        // A shared script migrates from the tag of its last upload, adding only the classes it did not have.
+        const previous = stateful
+          ? yield* Effect.tryPromise({
+              try: () => options.control.scriptState(scriptName),
+              catch: failure("BackendRuntime.publish", "Unavailable"),
+            })
+          : null;
+        const known = new Set(previous?.classes ?? []);
+        const added = bundle.durableObjectClasses.filter((className) => !known.has(className));
+        const tag = previous === null ? 1 : added.length === 0 ? previous.tag : previous.tag + 1;
+        const migrations = !stateful
+          ? undefined
+          : previous === null
+            ? { new_tag: `v${tag}`, new_sqlite_classes: added }
+            : added.length === 0
+              ? undefined
+              : { old_tag: `v${previous.tag}`, new_tag: `v${tag}`, new_sqlite_classes: added };
         yield* options.api
           .uploadScript(options.namespace, scriptName, {
             mainModule: bundle.mainModule,
@@ -131,7 +177,12 @@ export const makeCloudflareBackendRuntime = (
               content: module.content,
               type: "esm",
             })),
-            metadata: scriptMetadata(bundle, options.coreWorker, options.captureLogs ?? true),
+            metadata: scriptMetadata(
+              bundle,
+              options.coreWorker,
+              options.captureLogs ?? true,
+              migrations ?? null,
+            ),
           })
           .pipe(
             // A 4xx is Cloudflare refusing the module graph (syntax, bindings); anything else is the API.
@@ -144,6 +195,7 @@ export const makeCloudflareBackendRuntime = (
               )(cause),
             ),
           );
+        scripts.set(bundle.deploymentId, scriptName);
         yield* Effect.tryPromise({
           try: () =>
             options.control.backendPut(
@@ -152,6 +204,8 @@ export const makeCloudflareBackendRuntime = (
               new Date().toISOString(),
               bundle.app,
               bundle.bindings.flatMap((binding) => (binding.type === "secret_text" ? [binding.text] : [])),
+              [...known, ...added],
+              stateful ? tag : 0,
             ),
           catch: failure("BackendRuntime.publish", "Unavailable"),
         });
@@ -159,7 +213,7 @@ export const makeCloudflareBackendRuntime = (
       }),
     dispatch: (deploymentId, request) =>
       Effect.tryPromise({
-        try: () => options.dispatcher.get(scriptNameOf(deploymentId), {}, { limits }).fetch(request),
+        try: async () => options.dispatcher.get(await scriptOf(deploymentId), {}, { limits }).fetch(request),
         catch: (cause) =>
           failure(
             "BackendRuntime.dispatch",
@@ -177,17 +231,24 @@ export const makeCloudflareBackendRuntime = (
       }),
     retire: (deploymentId) =>
       Effect.gen(function* () {
-        yield* options.api.deleteScript(options.namespace, scriptNameOf(deploymentId)).pipe(
-          Effect.catchIf(
-            (cause) => cause.status === 404,
-            () => Effect.void,
-          ),
-          Effect.mapError(failure("BackendRuntime.retire", "Unavailable")),
-        );
+        const [scriptName, shared] = yield* Effect.tryPromise({
+          try: () => Promise.all([scriptOf(deploymentId), options.control.backendScriptShared(deploymentId)]),
+          catch: failure("BackendRuntime.retire", "Unavailable"),
+        });
+        // An app's shared script stays while another of its deployments uses it.
+        if (!shared)
+          yield* options.api.deleteScript(options.namespace, scriptName).pipe(
+            Effect.catchIf(
+              (cause) => cause.status === 404,
+              () => Effect.void,
+            ),
+            Effect.mapError(failure("BackendRuntime.retire", "Unavailable")),
+          );
         yield* Effect.tryPromise({
           try: () => options.control.backendDelete(deploymentId),
           catch: failure("BackendRuntime.retire", "Unavailable"),
         });
+        scripts.delete(deploymentId);
       }),
   };
 };

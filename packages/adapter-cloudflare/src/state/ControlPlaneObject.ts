@@ -65,7 +65,7 @@ export class W7sControlPlane extends DurableObject {
     this.database = durableObjectDatabase(ctx.storage);
     this.rows = embeddedRowStores(this.database);
     this.database.exec(
-      "create table if not exists published_backends (deployment_id text primary key, script_name text not null, published_at text not null, app text not null default '{}', secrets text not null default '[]')",
+      "create table if not exists published_backends (deployment_id text primary key, script_name text not null, published_at text not null, app text not null default '{}', secrets text not null default '[]', classes text not null default '[]', tag integer not null default 0)",
     );
     this.runtime = ManagedRuntime.make(embeddedStoresLayer(this.database));
   }
@@ -164,18 +164,50 @@ export class W7sControlPlane extends DurableObject {
   }
 
   // Backends published into the dispatch namespace, for retention cleanup.
-  // The app and secret values are kept so that the tail handler knows whose traces arrive and what to redact.
+  // The app and secret values are kept so that the tail handler knows whose traces arrive and what to redact;
+  // the stateful classes and migration tag so that the next upload of a shared script migrates only what is new.
   async backendPut(
     deploymentId: string,
     scriptName: string,
     publishedAt: string,
     app: AppRef,
     secrets: ReadonlyArray<string>,
+    classes: ReadonlyArray<string> = [],
+    tag = 0,
   ): Promise<void> {
     this.database.query(
-      "insert into published_backends (deployment_id, script_name, published_at, app, secrets) values (?, ?, ?, ?, ?) on conflict (deployment_id) do update set script_name = excluded.script_name, app = excluded.app, secrets = excluded.secrets",
-      [deploymentId, scriptName, publishedAt, JSON.stringify(app), JSON.stringify(secrets)],
+      "insert into published_backends (deployment_id, script_name, published_at, app, secrets, classes, tag) values (?, ?, ?, ?, ?, ?, ?) on conflict (deployment_id) do update set script_name = excluded.script_name, app = excluded.app, secrets = excluded.secrets, classes = excluded.classes, tag = excluded.tag",
+      [
+        deploymentId,
+        scriptName,
+        publishedAt,
+        JSON.stringify(app),
+        JSON.stringify(secrets),
+        JSON.stringify(classes),
+        tag,
+      ],
     );
+  }
+
+  /** The dispatch script a deployment was published as. */
+  async backendScript(deploymentId: string): Promise<string | null> {
+    return (
+      this.database.query<{ script_name: string }>(
+        "select script_name from published_backends where deployment_id = ?",
+        [deploymentId],
+      )[0]?.script_name ?? null
+    );
+  }
+
+  /** What the newest upload of a shared script declared: its stateful classes and migration tag. */
+  async scriptState(
+    scriptName: string,
+  ): Promise<{ readonly classes: ReadonlyArray<string>; readonly tag: number } | null> {
+    const row = this.database.query<{ classes: string; tag: number }>(
+      "select classes, tag from published_backends where script_name = ? order by tag desc, published_at desc limit 1",
+      [scriptName],
+    )[0];
+    return row === undefined ? null : { classes: JSON.parse(row.classes), tag: Number(row.tag) };
   }
 
   /** Whose backend a dispatch script is, for the tail handler. */
@@ -183,7 +215,7 @@ export class W7sControlPlane extends DurableObject {
     scriptName: string,
   ): Promise<{ readonly app: AppRef; readonly secrets: ReadonlyArray<string> } | null> {
     const row = this.database.query<{ app: string; secrets: string }>(
-      "select app, secrets from published_backends where script_name = ?",
+      "select app, secrets from published_backends where script_name = ? order by published_at desc limit 1",
       [scriptName],
     )[0];
     return row === undefined ? null : { app: JSON.parse(row.app), secrets: JSON.parse(row.secrets) };
@@ -194,6 +226,15 @@ export class W7sControlPlane extends DurableObject {
       "select deployment_id, script_name, published_at from published_backends order by deployment_id",
       [],
     );
+  }
+
+  /** Whether another deployment than this one uses the deployment's script (an app's shared script). */
+  async backendScriptShared(deploymentId: string): Promise<boolean> {
+    const others = this.database.query<{ n: number }>(
+      "select count(*) as n from published_backends where script_name = (select script_name from published_backends where deployment_id = ?) and deployment_id <> ?",
+      [deploymentId, deploymentId],
+    )[0]?.n;
+    return Number(others ?? 0) > 0;
   }
 
   async backendDelete(deploymentId: string): Promise<void> {
