@@ -143,7 +143,9 @@ export const makeStore = (rows: NotificationRows): NotificationStore["Service"] 
   };
 };
 
-export const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>): NotificationRows => {
+export const embeddedRows = (
+  database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>,
+): NotificationRows => {
   const { db } = database;
   const q = db.builder;
   return {
