@@ -74,7 +74,7 @@ const failure = (operation: string) => (cause: unknown) =>
 const decodeLink = Schema.decodeUnknownOption(Schema.fromJsonString(ChatLink));
 const decodeMessage = Schema.decodeUnknownOption(Schema.fromJsonString(ChatMessage));
 
-const makeStore = (rows: NotificationRows): NotificationStore["Service"] => {
+export const makeStore = (rows: NotificationRows): NotificationStore["Service"] => {
   const attempt = <A>(operation: string, body: () => Promise<A>) =>
     Effect.tryPromise({ try: body, catch: failure(`NotificationStore.${operation}`) });
   return {
@@ -143,7 +143,9 @@ const makeStore = (rows: NotificationRows): NotificationStore["Service"] => {
   };
 };
 
-const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>): NotificationRows => {
+export const embeddedRows = (
+  database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>,
+): NotificationRows => {
   const { db } = database;
   const q = db.builder;
   return {

@@ -211,7 +211,7 @@ const rows = (database: ControlPlaneDatabase): ReportRows => {
   };
 };
 
-const makeSink = (database: ControlPlaneDatabase, options: AnalyticsSinkOptions) =>
+export const makeSink = (database: ControlPlaneDatabase, options: AnalyticsSinkOptions) =>
   Effect.gen(function* () {
     const statements = rows(database);
     const maxPending = options.maxPending ?? 100_000;

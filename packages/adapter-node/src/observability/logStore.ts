@@ -74,7 +74,7 @@ const decodeCursor = (
 
 const BATCH = 200;
 
-const makeLogStore = (rows: LogRows): LogStore["Service"] => {
+export const makeLogStore = (rows: LogRows): LogStore["Service"] => {
   const attempt = <A>(operation: string, body: () => Promise<A>) =>
     Effect.tryPromise({ try: body, catch: usageFailure(operation) });
   return {
@@ -159,7 +159,7 @@ const pageFilter = (t: LogColumns, page: PageQuery): SQL | undefined =>
       : or(lt(t.ts, page.after[0]), and(eq(t.ts, page.after[0]), lt(t.id, page.after[1]))),
   );
 
-const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>): LogRows => {
+export const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: "sqlite" }>): LogRows => {
   const { db } = database;
   const q = db.builder;
   const t = appLogs;

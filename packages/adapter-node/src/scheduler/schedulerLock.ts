@@ -28,7 +28,7 @@ export interface LockStore {
   readonly close: () => Promise<void>;
 }
 
-const sqliteLocks = (db: EmbeddedDatabase, release: () => void): LockStore => {
+export const sqliteLocks = (db: EmbeddedDatabase, release: () => void): LockStore => {
   let nextCleanup = 0;
   return {
     tryAcquire: async (key, ttlMs, now) => {

@@ -51,7 +51,7 @@ const POINTER_TTL_MS = 1_000;
 const attempt = <A>(operation: string, body: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({ try: body, catch: storeFailure(operation) });
 
-const makeStore = (
+export const makeStore = (
   db: EmbeddedDatabase,
 ): { store: DeploymentStore["Service"]; cached: CachedDeployments["Service"] } => {
   const q = db.builder;

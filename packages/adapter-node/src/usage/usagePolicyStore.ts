@@ -41,7 +41,7 @@ const failure = (operation: string) => (cause: unknown) =>
 const startsWith = (column: AnyColumn, prefix: string): SQL =>
   sql`substr(${column}, 1, ${prefix.length}) = ${prefix}`;
 
-const makePolicyStore = (rows: PolicyRows): UsagePolicyStore["Service"] => {
+export const makePolicyStore = (rows: PolicyRows): UsagePolicyStore["Service"] => {
   const cache = new Map<string, { readonly record: unknown; readonly expires: number }>();
   const parse = (text: string | undefined): unknown => {
     if (text === undefined) return undefined;
@@ -90,7 +90,7 @@ const makePolicyStore = (rows: PolicyRows): UsagePolicyStore["Service"] => {
   };
 };
 
-const embeddedRows = (db: EmbeddedDatabase): PolicyRows => {
+export const embeddedRows = (db: EmbeddedDatabase): PolicyRows => {
   const q = db.builder;
   return {
     get: async (key) =>

@@ -36,7 +36,7 @@ export interface UsageStoreOptions {
 const attempt = <A>(operation: string, body: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({ try: body, catch: usageFailure(operation) });
 
-const makeStore = (db: EmbeddedDatabase): UsageStore["Service"] => {
+export const makeStore = (db: EmbeddedDatabase): UsageStore["Service"] => {
   const q = db.builder;
   const metrics = usageMetrics;
   const counters = usageBurstCounters;

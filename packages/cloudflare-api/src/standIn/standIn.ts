@@ -88,7 +88,10 @@ export interface CloudflareApiStandInOptions {
    * Cloudflare does (default true).
    */
   readonly checkBindings?: boolean | undefined;
-  /** Called with every accepted script upload, before it answers; a throw answers 500. */
+  /**
+   * Called with every accepted script upload, before it answers; a throw answers 500, or the thrown
+   * error's `status` (4xx) and `code` when it has them (a script the runtime refuses to start).
+   */
   readonly onScriptUpload?: ((event: ScriptUploadEvent) => void | Promise<void>) | undefined;
   readonly onScriptDelete?: ((event: ScriptDeleteEvent) => void | Promise<void>) | undefined;
 }
@@ -598,7 +601,19 @@ export const startCloudflareApiStandIn = async (
     const bindingProblem = checkBindings(metadata["bindings"]);
     if (bindingProblem !== undefined) return bindingProblem;
     const event: ScriptUploadEvent = { namespace, scriptName, metadata, modules };
-    await options.onScriptUpload?.(event);
+    try {
+      await options.onScriptUpload?.(event);
+    } catch (error) {
+      // A hook that refuses the script as Cloudflare would (a 4xx and an API error code) is answered so.
+      const { status, code } = error as { status?: unknown; code?: unknown };
+      if (typeof status === "number" && status >= 400 && status < 500)
+        return refuse(
+          status,
+          typeof code === "number" ? code : 10021,
+          error instanceof Error ? error.message : String(error),
+        );
+      throw error;
+    }
     const previous = state.scripts[index];
     const script: StandInScript = {
       ...event,
