@@ -36,4 +36,8 @@ defineConformanceSuite(
       },
     };
   },
+  {
+    withoutClock:
+      "under workerd the Worker's clock, Queue delays and Workflows timers are real time; the test cannot move them",
+  },
 );

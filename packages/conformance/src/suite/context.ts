@@ -1,4 +1,5 @@
 /** What every scenario file shares: the running server, the GitHub stand-in and the test credentials. */
+import { it } from "vitest";
 import type { OpenAiStandIn } from "../ai/index.js";
 import type { GitHubStandIn } from "../github/index.js";
 import type { DnsStandIn } from "../standIns/dns.js";
@@ -34,6 +35,11 @@ export const AI_MODELS: Readonly<Record<string, string>> = {
 };
 
 export interface SuiteContext {
+  /**
+   * `it` for the scenarios that move the server's clock (`ConformanceTarget.time`); `it.skip` for an adapter
+   * registered with `withoutClock`, whose clock cannot be moved.
+   */
+  readonly itWithClock: (name: string, body: () => Promise<void>, timeout?: number) => void;
   /** The server under test; only valid inside tests and hooks. */
   readonly target: () => ConformanceTarget;
   readonly github: () => GitHubStandIn;
@@ -58,7 +64,9 @@ export const makeSuiteContext = (
   github: () => GitHubStandIn,
   ai: () => OpenAiStandIn,
   dns: () => DnsStandIn,
+  clock = true,
 ): SuiteContext => ({
+  itWithClock: (name, body, timeout) => (clock ? it : it.skip)(name, body, timeout),
   target,
   github,
   ai,

@@ -57,11 +57,23 @@ export interface ConformanceFactoryOptions {
 /** Starts the adapter's server with these settings. */
 export type ConformanceFactory = (options: ConformanceFactoryOptions) => Promise<ConformanceTarget>;
 
+export interface ConformanceSuiteOptions {
+  /**
+   * Why this adapter cannot hand the suite control of its clock (`ConformanceTarget.time`); set, the
+   * scenarios that move the clock are registered as skipped instead of failing.
+   */
+  readonly withoutClock?: string;
+}
+
 /**
  * Registers the suite with vitest. `factory` starts the server under test once, in `beforeAll`, next to
  * a GitHub stand-in; both are closed in `afterAll`.
  */
-export const defineConformanceSuite = (name: string, factory: ConformanceFactory): void => {
+export const defineConformanceSuite = (
+  name: string,
+  factory: ConformanceFactory,
+  options: ConformanceSuiteOptions = {},
+): void => {
   describe(`W7S conformance: ${name}`, () => {
     let github: GitHubStandIn | undefined;
     let ai: OpenAiStandIn | undefined;
@@ -72,6 +84,7 @@ export const defineConformanceSuite = (name: string, factory: ConformanceFactory
       () => github ?? failUnstarted("GitHub stand-in"),
       () => ai ?? failUnstarted("OpenAI stand-in"),
       () => dns ?? failUnstarted("DNS stand-in"),
+      options.withoutClock === undefined,
     );
 
     beforeAll(async () => {

@@ -19,5 +19,6 @@ export {
 export {
   type ConformanceFactory,
   type ConformanceFactoryOptions,
+  type ConformanceSuiteOptions,
   defineConformanceSuite,
 } from "./defineConformanceSuite.js";

@@ -200,136 +200,156 @@ export const platformServiceScenarios = (context: SuiteContext): void => {
         headers: { "content-type": "application/json", ...headers },
       });
 
-    it("delivers the documented batch after the requested delay", async () => {
-      await deploy("queue-a", "worker", { queues: ["jobs"] });
-      const sent = await send(
-        "queue-a",
-        "worker",
-        "queue-a/worker/jobs",
-        { type: "ping" },
-        {
-          "x-w7s-queue-delay-seconds": "60",
-        },
-      );
-      expect(sent.status).toBe(200);
-      expect(sent.body).toMatchObject({
-        status: "success",
-        data: { queue: { owner: "queue-a", repo: "worker", name: "jobs" }, enqueuedAt: expect.any(String) },
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(await events("queue-a", "worker", "/_w7s/queues/")).toEqual([]);
-      await time().advance(61_000);
-      const [delivered] = await eventually(
-        () => events("queue-a", "worker", "/_w7s/queues/"),
-        (list) => list.length > 0,
-      );
-      expect(delivered.headers).toMatchObject({
-        "content-type": "application/json",
-        "x-w7s-queue": "jobs",
-        "x-w7s-queue-name": "w7s-production-queue-a-worker-queue-jobs",
-      });
-      expect(delivered.body).toEqual({
-        queue: "jobs",
-        queueName: "w7s-production-queue-a-worker-queue-jobs",
-        messages: [
+    context.itWithClock(
+      "delivers the documented batch after the requested delay",
+      async () => {
+        await deploy("queue-a", "worker", { queues: ["jobs"] });
+        const sent = await send(
+          "queue-a",
+          "worker",
+          "queue-a/worker/jobs",
+          { type: "ping" },
           {
-            id: expect.any(String),
-            attempts: 1,
-            timestamp: expect.any(String),
-            enqueuedAt: sent.body.data.enqueuedAt,
-            caller: {
-              orgSlug: "queue-a",
-              repoSlug: "worker",
-              repository: "queue-a/worker",
-              environment: "production",
-            },
-            body: { type: "ping" },
+            "x-w7s-queue-delay-seconds": "60",
           },
-        ],
-      });
-      expect(
-        (await send("queue-a", "worker", "queue-a/worker/jobs", 1, { "x-w7s-queue-delay-seconds": "86401" }))
-          .body,
-      ).toEqual({ status: "error", error: "x-w7s-queue-delay-seconds must be an integer from 0 to 86400." });
-      const invalid = await call("queue-a", "worker", {
-        service: "W7S_QUEUE",
-        api: "/api/v1/queues/queue-a/worker/jobs",
-        method: "POST",
-        body: "{",
-      });
-      expect(invalid.body).toEqual({ status: "error", error: "Queue message body must be valid JSON." });
-      expect((await send("queue-a", "worker", "queue-a/worker/other", 1)).body.error).toBe(
-        "Queue target was not declared by the deployment.",
-      );
-      const tooLarge = await call("queue-a", "worker", {
-        service: "W7S_QUEUE",
-        api: "/api/v1/queues/queue-a/worker/jobs",
-        method: "POST",
-        bodySize: 65_600,
-      });
-      expect(tooLarge).toMatchObject({
-        status: 413,
-        body: {
-          status: "error",
-          error: expect.stringContaining("Queue message envelope exceeds 65536 bytes."),
-        },
-      });
-    }, 60_000);
-
-    it("retries a failing batch whole after 10 s with attempts counted, and keeps what fails 4 times as a dead letter", async () => {
-      await deploy("queue-r", "worker", { queues: ["jobs"] });
-      expect((await send("queue-r", "worker", "queue-r/worker/jobs", { failAttempts: 2 })).status).toBe(200);
-      const attempts = async () =>
-        (await events("queue-r", "worker", "/_w7s/queues/")).map((event) => event.body.messages[0].attempts);
-      await eventually(attempts, (list) => list.length === 1);
-      for (const expected of [2, 3]) {
-        await time().advance(10_000);
-        await eventually(attempts, (list) => list.length === expected);
-      }
-      expect(await attempts()).toEqual([1, 2, 3]);
-      const statuses = (await events("queue-r", "worker", "/_w7s/queues/")).map((event) => event.status);
-      expect(statuses).toEqual([500, 500, 200]);
-
-      await deploy("queue-d", "worker", { queues: ["jobs"] });
-      expect((await send("queue-d", "worker", "queue-d/worker/jobs", { alwaysFail: true })).status).toBe(200);
-      const deliveries = () => events("queue-d", "worker", "/_w7s/queues/");
-      await eventually(deliveries, (list) => list.length === 1);
-      for (const expected of [2, 3, 4]) {
-        await time().advance(10_000);
-        await eventually(deliveries, (list) => list.length === expected);
-      }
-      const deadLetters = async (token: string | null) => {
-        const response = await fetch(
-          `${context.target().baseUrl}/api/v1/queues/queue-d/worker/jobs/dead-letters`,
-          token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
         );
-        return { status: response.status, body: (await response.json()) as Json };
-      };
-      const letters = await eventually(
-        () => deadLetters(credentials.deployToken),
-        (answer) => answer.body.data?.deadLetters?.length === 1,
-      );
-      expect(letters.body.data.queue).toEqual({
-        owner: "queue-d",
-        repo: "worker",
-        name: "jobs",
-        queueName: "w7s-production-queue-d-worker-queue-jobs",
-        environment: "production",
-      });
-      expect(letters.body.data.deadLetters[0]).toMatchObject({
-        attempts: 4,
-        error: "W7S queue consumer failed with HTTP 500.",
-        body: { version: 1, body: { alwaysFail: true }, caller: { repository: "queue-d/worker" } },
-      });
-      await time().advance(60_000);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await deliveries()).toHaveLength(4);
-      expect(await deadLetters(null)).toEqual({
-        status: 401,
-        body: { status: "error", error: "Missing bearer token." },
-      });
-      expect((await deadLetters(credentials.readOnlyToken)).status).toBe(401);
-    }, 60_000);
+        expect(sent.status).toBe(200);
+        expect(sent.body).toMatchObject({
+          status: "success",
+          data: { queue: { owner: "queue-a", repo: "worker", name: "jobs" }, enqueuedAt: expect.any(String) },
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(await events("queue-a", "worker", "/_w7s/queues/")).toEqual([]);
+        await time().advance(61_000);
+        const [delivered] = await eventually(
+          () => events("queue-a", "worker", "/_w7s/queues/"),
+          (list) => list.length > 0,
+        );
+        expect(delivered.headers).toMatchObject({
+          "content-type": "application/json",
+          "x-w7s-queue": "jobs",
+          "x-w7s-queue-name": "w7s-production-queue-a-worker-queue-jobs",
+        });
+        expect(delivered.body).toEqual({
+          queue: "jobs",
+          queueName: "w7s-production-queue-a-worker-queue-jobs",
+          messages: [
+            {
+              id: expect.any(String),
+              attempts: 1,
+              timestamp: expect.any(String),
+              enqueuedAt: sent.body.data.enqueuedAt,
+              caller: {
+                orgSlug: "queue-a",
+                repoSlug: "worker",
+                repository: "queue-a/worker",
+                environment: "production",
+              },
+              body: { type: "ping" },
+            },
+          ],
+        });
+        expect(
+          (
+            await send("queue-a", "worker", "queue-a/worker/jobs", 1, {
+              "x-w7s-queue-delay-seconds": "86401",
+            })
+          ).body,
+        ).toEqual({
+          status: "error",
+          error: "x-w7s-queue-delay-seconds must be an integer from 0 to 86400.",
+        });
+        const invalid = await call("queue-a", "worker", {
+          service: "W7S_QUEUE",
+          api: "/api/v1/queues/queue-a/worker/jobs",
+          method: "POST",
+          body: "{",
+        });
+        expect(invalid.body).toEqual({ status: "error", error: "Queue message body must be valid JSON." });
+        expect((await send("queue-a", "worker", "queue-a/worker/other", 1)).body.error).toBe(
+          "Queue target was not declared by the deployment.",
+        );
+        const tooLarge = await call("queue-a", "worker", {
+          service: "W7S_QUEUE",
+          api: "/api/v1/queues/queue-a/worker/jobs",
+          method: "POST",
+          bodySize: 65_600,
+        });
+        expect(tooLarge).toMatchObject({
+          status: 413,
+          body: {
+            status: "error",
+            error: expect.stringContaining("Queue message envelope exceeds 65536 bytes."),
+          },
+        });
+      },
+      60_000,
+    );
+
+    context.itWithClock(
+      "retries a failing batch whole after 10 s with attempts counted, and keeps what fails 4 times as a dead letter",
+      async () => {
+        await deploy("queue-r", "worker", { queues: ["jobs"] });
+        expect((await send("queue-r", "worker", "queue-r/worker/jobs", { failAttempts: 2 })).status).toBe(
+          200,
+        );
+        const attempts = async () =>
+          (await events("queue-r", "worker", "/_w7s/queues/")).map(
+            (event) => event.body.messages[0].attempts,
+          );
+        await eventually(attempts, (list) => list.length === 1);
+        for (const expected of [2, 3]) {
+          await time().advance(10_000);
+          await eventually(attempts, (list) => list.length === expected);
+        }
+        expect(await attempts()).toEqual([1, 2, 3]);
+        const statuses = (await events("queue-r", "worker", "/_w7s/queues/")).map((event) => event.status);
+        expect(statuses).toEqual([500, 500, 200]);
+
+        await deploy("queue-d", "worker", { queues: ["jobs"] });
+        expect((await send("queue-d", "worker", "queue-d/worker/jobs", { alwaysFail: true })).status).toBe(
+          200,
+        );
+        const deliveries = () => events("queue-d", "worker", "/_w7s/queues/");
+        await eventually(deliveries, (list) => list.length === 1);
+        for (const expected of [2, 3, 4]) {
+          await time().advance(10_000);
+          await eventually(deliveries, (list) => list.length === expected);
+        }
+        const deadLetters = async (token: string | null) => {
+          const response = await fetch(
+            `${context.target().baseUrl}/api/v1/queues/queue-d/worker/jobs/dead-letters`,
+            token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
+          );
+          return { status: response.status, body: (await response.json()) as Json };
+        };
+        const letters = await eventually(
+          () => deadLetters(credentials.deployToken),
+          (answer) => answer.body.data?.deadLetters?.length === 1,
+        );
+        expect(letters.body.data.queue).toEqual({
+          owner: "queue-d",
+          repo: "worker",
+          name: "jobs",
+          queueName: "w7s-production-queue-d-worker-queue-jobs",
+          environment: "production",
+        });
+        expect(letters.body.data.deadLetters[0]).toMatchObject({
+          attempts: 4,
+          error: "W7S queue consumer failed with HTTP 500.",
+          body: { version: 1, body: { alwaysFail: true }, caller: { repository: "queue-d/worker" } },
+        });
+        await time().advance(60_000);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await deliveries()).toHaveLength(4);
+        expect(await deadLetters(null)).toEqual({
+          status: 401,
+          body: { status: "error", error: "Missing bearer token." },
+        });
+        expect((await deadLetters(credentials.readOnlyToken)).status).toBe(401);
+      },
+      60_000,
+    );
 
     it("lets another owner send only when the target's queue.allow names it", async () => {
       await deploy("queue-o", "worker", { queues: ["jobs"], queue: { allow: ["queue-p"] } });
@@ -480,140 +500,149 @@ export const platformServiceScenarios = (context: SuiteContext): void => {
   });
 
   describe("E.5 schedules", () => {
-    it("POSTs each due schedule once per minute with the documented headers and body; stale schedules go on redeploy", async () => {
-      await deploy("sched-a", "cron", { schedules: [{ cron: "* * * * *", path: "/_w7s/schedules/tick" }] });
-      const clock = time();
-      await clock.advance(MINUTE - (clock.now() % MINUTE) + 1_000);
-      const minute = new Date(Math.floor(clock.now() / MINUTE) * MINUTE).toISOString();
-      const ticks = () => events("sched-a", "cron", "/_w7s/schedules/");
-      const forMinute = (list: Json[], at: string) => list.filter((event) => event.body.scheduledTime === at);
-      await clock.tick();
-      await clock.tick();
-      const list = await eventually(ticks, (found) => forMinute(found, minute).length > 0);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(forMinute(await ticks(), minute)).toHaveLength(1);
-      const [tick] = forMinute(list, minute);
-      expect(tick.headers).toEqual({
-        "content-type": "application/json",
-        "x-w7s-schedule": "1",
-        "x-w7s-schedule-cron": "* * * * *",
-        "x-w7s-schedule-time": minute,
-        "x-w7s-org-slug": "sched-a",
-        "x-w7s-repo-slug": "cron",
-        "x-w7s-original-path": "/_w7s/schedules/tick",
-      });
-      expect(tick.body).toEqual({
-        schedule: "* * * * *",
-        scheduledTime: minute,
-        repository: "sched-a/cron",
-        environment: "production",
-      });
+    context.itWithClock(
+      "POSTs each due schedule once per minute with the documented headers and body; stale schedules go on redeploy",
+      async () => {
+        await deploy("sched-a", "cron", { schedules: [{ cron: "* * * * *", path: "/_w7s/schedules/tick" }] });
+        const clock = time();
+        await clock.advance(MINUTE - (clock.now() % MINUTE) + 1_000);
+        const minute = new Date(Math.floor(clock.now() / MINUTE) * MINUTE).toISOString();
+        const ticks = () => events("sched-a", "cron", "/_w7s/schedules/");
+        const forMinute = (list: Json[], at: string) =>
+          list.filter((event) => event.body.scheduledTime === at);
+        await clock.tick();
+        await clock.tick();
+        const list = await eventually(ticks, (found) => forMinute(found, minute).length > 0);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(forMinute(await ticks(), minute)).toHaveLength(1);
+        const [tick] = forMinute(list, minute);
+        expect(tick.headers).toEqual({
+          "content-type": "application/json",
+          "x-w7s-schedule": "1",
+          "x-w7s-schedule-cron": "* * * * *",
+          "x-w7s-schedule-time": minute,
+          "x-w7s-org-slug": "sched-a",
+          "x-w7s-repo-slug": "cron",
+          "x-w7s-original-path": "/_w7s/schedules/tick",
+        });
+        expect(tick.body).toEqual({
+          schedule: "* * * * *",
+          scheduledTime: minute,
+          repository: "sched-a/cron",
+          environment: "production",
+        });
 
-      await deploy(
-        "sched-a",
-        "cron",
-        { schedules: [{ cron: "*/1 * * * *", path: "/_w7s/schedules/new" }] },
-        {
-          sha: "3".repeat(40),
-        },
-      );
-      await clock.advance(MINUTE);
-      const next = new Date(Math.floor(clock.now() / MINUTE) * MINUTE).toISOString();
-      await clock.tick();
-      const after = await eventually(ticks, (found) => forMinute(found, next).length > 0);
-      expect(forMinute(after, next).map((event) => event.kind)).toEqual(["/_w7s/schedules/new"]);
-    }, 60_000);
+        await deploy(
+          "sched-a",
+          "cron",
+          { schedules: [{ cron: "*/1 * * * *", path: "/_w7s/schedules/new" }] },
+          {
+            sha: "3".repeat(40),
+          },
+        );
+        await clock.advance(MINUTE);
+        const next = new Date(Math.floor(clock.now() / MINUTE) * MINUTE).toISOString();
+        await clock.tick();
+        const after = await eventually(ticks, (found) => forMinute(found, next).length > 0);
+        expect(forMinute(after, next).map((event) => event.kind)).toEqual(["/_w7s/schedules/new"]);
+      },
+      60_000,
+    );
   });
 
   describe("E.6 workflows", () => {
-    it("starts an instance, retries its failing step after the initial delay, and reports its status", async () => {
-      await deploy("wf-a", "shop", { workflows: ["process-order"] });
-      await deploy("wf-a", "web");
-      const started = await call("wf-a", "web", {
-        service: "W7S_WORKFLOW",
-        api: "/api/v1/workflows/wf-a/shop/process-order",
-        method: "POST",
-        headers: { "x-w7s-workflow-instance-id": "Order-1" },
-        body: JSON.stringify({ orderId: "1", failAttempts: 1 }),
-      });
-      expect(started.status).toBe(200);
-      expect(started.body.data).toEqual({
-        workflow: { owner: "wf-a", repo: "shop", name: "process-order" },
-        instance: { id: "production-wf-a-shop-process-order-order-1", status: { status: "queued" } },
-        createdAt: expect.any(String),
-      });
-      const steps = () => events("wf-a", "shop", "/_w7s/workflows/");
-      const [first] = await eventually(steps, (list) => list.length === 1);
-      expect(first.headers).toMatchObject({
-        "content-type": "application/json",
-        "x-w7s-workflow": "1",
-        "x-w7s-workflow-name": "process-order",
-        "x-w7s-workflow-instance": "production-wf-a-shop-process-order-order-1",
-      });
-      expect(first.body).toEqual({
-        workflow: "process-order",
-        workflowName: "process-order",
-        instanceId: "production-wf-a-shop-process-order-order-1",
-        createdAt: started.body.data.createdAt,
-        caller: { orgSlug: "wf-a", repoSlug: "web", repository: "wf-a/web", environment: "production" },
-        target: {
-          orgSlug: "wf-a",
-          repoSlug: "shop",
-          repository: "wf-a/shop",
-          environment: "production",
-          workflow: "process-order",
-          path: "/_w7s/workflows/process-order",
-        },
-        payload: { orderId: "1", failAttempts: 1 },
-      });
-      const status = () =>
-        call("wf-a", "web", {
-          service: "W7S_WORKFLOW",
-          api: "/api/v1/workflows/wf-a/shop/process-order/production-wf-a-shop-process-order-order-1",
-        });
-      expect((await status()).body.data.instance.status).toEqual({ status: "running" });
-      await time().advance(9_000);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await steps()).toHaveLength(1);
-      await time().advance(1_000);
-      await eventually(steps, (list) => list.length === 2);
-      const done = await eventually(
-        status,
-        (answer) => answer.body.data.instance.status.status === "complete",
-      );
-      expect(done.body.data).toEqual({
-        workflow: { owner: "wf-a", repo: "shop", name: "process-order" },
-        instance: {
-          id: "production-wf-a-shop-process-order-order-1",
-          status: {
-            status: "complete",
-            output: {
-              status: 200,
-              contentType: "application/json",
-              body: '{"received":"/_w7s/workflows/process-order"}',
-            },
-          },
-        },
-      });
-      const again = await call("wf-a", "web", {
-        service: "W7S_WORKFLOW",
-        api: "/api/v1/workflows/wf-a/shop/process-order",
-        method: "POST",
-        headers: { "x-w7s-workflow-instance-id": "order-1" },
-      });
-      expect(again.status).toBe(409);
-      const stranger = await deploy("wf-b", "web").then(() =>
-        call("wf-b", "web", {
+    context.itWithClock(
+      "starts an instance, retries its failing step after the initial delay, and reports its status",
+      async () => {
+        await deploy("wf-a", "shop", { workflows: ["process-order"] });
+        await deploy("wf-a", "web");
+        const started = await call("wf-a", "web", {
           service: "W7S_WORKFLOW",
           api: "/api/v1/workflows/wf-a/shop/process-order",
           method: "POST",
-        }),
-      );
-      expect(stranger.body).toEqual({
-        status: "error",
-        error: "Workflow caller is not authorized for this target.",
-      });
-    }, 60_000);
+          headers: { "x-w7s-workflow-instance-id": "Order-1" },
+          body: JSON.stringify({ orderId: "1", failAttempts: 1 }),
+        });
+        expect(started.status).toBe(200);
+        expect(started.body.data).toEqual({
+          workflow: { owner: "wf-a", repo: "shop", name: "process-order" },
+          instance: { id: "production-wf-a-shop-process-order-order-1", status: { status: "queued" } },
+          createdAt: expect.any(String),
+        });
+        const steps = () => events("wf-a", "shop", "/_w7s/workflows/");
+        const [first] = await eventually(steps, (list) => list.length === 1);
+        expect(first.headers).toMatchObject({
+          "content-type": "application/json",
+          "x-w7s-workflow": "1",
+          "x-w7s-workflow-name": "process-order",
+          "x-w7s-workflow-instance": "production-wf-a-shop-process-order-order-1",
+        });
+        expect(first.body).toEqual({
+          workflow: "process-order",
+          workflowName: "process-order",
+          instanceId: "production-wf-a-shop-process-order-order-1",
+          createdAt: started.body.data.createdAt,
+          caller: { orgSlug: "wf-a", repoSlug: "web", repository: "wf-a/web", environment: "production" },
+          target: {
+            orgSlug: "wf-a",
+            repoSlug: "shop",
+            repository: "wf-a/shop",
+            environment: "production",
+            workflow: "process-order",
+            path: "/_w7s/workflows/process-order",
+          },
+          payload: { orderId: "1", failAttempts: 1 },
+        });
+        const status = () =>
+          call("wf-a", "web", {
+            service: "W7S_WORKFLOW",
+            api: "/api/v1/workflows/wf-a/shop/process-order/production-wf-a-shop-process-order-order-1",
+          });
+        expect((await status()).body.data.instance.status).toEqual({ status: "running" });
+        await time().advance(9_000);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await steps()).toHaveLength(1);
+        await time().advance(1_000);
+        await eventually(steps, (list) => list.length === 2);
+        const done = await eventually(
+          status,
+          (answer) => answer.body.data.instance.status.status === "complete",
+        );
+        expect(done.body.data).toEqual({
+          workflow: { owner: "wf-a", repo: "shop", name: "process-order" },
+          instance: {
+            id: "production-wf-a-shop-process-order-order-1",
+            status: {
+              status: "complete",
+              output: {
+                status: 200,
+                contentType: "application/json",
+                body: '{"received":"/_w7s/workflows/process-order"}',
+              },
+            },
+          },
+        });
+        const again = await call("wf-a", "web", {
+          service: "W7S_WORKFLOW",
+          api: "/api/v1/workflows/wf-a/shop/process-order",
+          method: "POST",
+          headers: { "x-w7s-workflow-instance-id": "order-1" },
+        });
+        expect(again.status).toBe(409);
+        const stranger = await deploy("wf-b", "web").then(() =>
+          call("wf-b", "web", {
+            service: "W7S_WORKFLOW",
+            api: "/api/v1/workflows/wf-a/shop/process-order",
+            method: "POST",
+          }),
+        );
+        expect(stranger.body).toEqual({
+          status: "error",
+          error: "Workflow caller is not authorized for this target.",
+        });
+      },
+      60_000,
+    );
   });
 
   describe("E.7 AI", () => {
