@@ -3,6 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    coreWorker: "src/coreWorker.ts",
     prepare: "src/bin/prepare.ts",
     reconcileRoutes: "src/bin/reconcileRoutes.ts",
   },

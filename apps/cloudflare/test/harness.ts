@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { workerBuildOptions } from "@w7s/adapter-cloudflare/bundle";
 import { makeCloudflareApi } from "@w7s/cloudflare-api";
 import { type ScriptUploadEvent, startCloudflareApiStandIn } from "@w7s/cloudflare-api/stand-in";
+import { CORE_COMPATIBILITY_DATE } from "@w7s/cloudflare-ops/coreWorker";
 import { Effect } from "effect";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, type WorkerOptions } from "miniflare";
@@ -17,7 +18,8 @@ import { D1_SHIM_SOURCE, DISPATCHER_WORKER_SOURCE, PLATFORM_BRIDGE_SOURCE } from
 
 export const CORE_WORKER = "w7s-core";
 export const DISPATCH_NAMESPACE = "w7s-isolate";
-export const COMPATIBILITY_DATE = "2026-06-01";
+/** The generated wrangler config's date, so the Worker is tested as it is deployed. */
+export const COMPATIBILITY_DATE = CORE_COMPATIBILITY_DATE;
 
 let bundled: Promise<string> | undefined;
 /** The core Worker's bundle (built once per test process). */

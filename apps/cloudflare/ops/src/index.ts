@@ -1,6 +1,8 @@
 /** Public API of @w7s/cloudflare-ops: the names the core Worker shares with its config, and the two scripts as functions. */
 export {
   CORE_BINDINGS,
+  CORE_COMPATIBILITY_DATE,
+  CORE_COMPATIBILITY_FLAGS,
   W7S_CRONS,
   W7S_DURABLE_OBJECT_CLASSES,
   W7S_WORKFLOW_CLASS,
@@ -29,10 +31,11 @@ export {
   readSettings,
   TELEGRAM_EVENTS,
   TELEGRAM_SECRET_NAMES,
+  WORKER_SECRET_NAMES,
 } from "./settings.js";
 export {
+  type BuildFacts,
   buildWranglerConfig,
-  CORE_COMPATIBILITY_DATE,
   type PreparedResources,
   renderWranglerConfig,
 } from "./wranglerConfig.js";

@@ -1,15 +1,26 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type CloudflareApiStandIn, startCloudflareApiStandIn } from "@w7s/cloudflare-api/stand-in";
 import { Effect, Exit } from "effect";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prepare } from "./prepare.js";
 
 const run = promisify(execFile);
 const wrangler = join(import.meta.dirname, "..", "node_modules", ".bin", "wrangler");
+/** The real core Worker bundle (`pnpm --filter @w7s/cloudflare run build`), which wrangler checks the config against. */
+const workerApp = join(import.meta.dirname, "..", "..");
+const builtWorker = join(workerApp, "dist", "worker.js");
+
+beforeAll(async () => {
+  if (!existsSync(builtWorker))
+    await run(process.execPath, ["--conditions=source", join(workerApp, "scripts", "build.ts")], {
+      cwd: workerApp,
+    });
+}, 120_000);
 
 let cloudflare: CloudflareApiStandIn;
 let root: string;
@@ -53,6 +64,8 @@ describe("prepare", () => {
     const env = operatorEnv({
       W7S_TELEGRAM_BOT_TOKEN: "123:abc",
       W7S_ANALYTICS_DATASET: "w7s_platform_events",
+      GITHUB_SHA: "0123abc",
+      GITHUB_REF_NAME: "main",
     });
     const first = await runPrepare(env);
     expect(Exit.isSuccess(first)).toBe(true);
@@ -74,7 +87,10 @@ describe("prepare", () => {
 
     const config = await readConfig(join(root, "wrangler.generated.jsonc"));
     expect(config.name).toBe("w7s-core");
+    expect(config.account_id).toBe(cloudflare.accountId);
     expect(config.main).toBe("./apps/cloudflare/dist/worker.js");
+    expect(config.no_bundle).toBe(true);
+    expect(config.compatibility_date).toBe("2026-06-01");
     expect(config.compatibility_flags).toEqual(["nodejs_compat"]);
     expect(config.kv_namespaces).toEqual([{ binding: "DEPLOYMENTS_KV", id: kvId }]);
     expect(config.r2_buckets).toEqual([{ binding: "STATIC_ASSETS", bucket_name: "w7s-io-static-assets" }]);
@@ -83,29 +99,73 @@ describe("prepare", () => {
       { name: "CONTROL_PLANE", class_name: "W7sControlPlane" },
     ]);
     expect(config.migrations).toEqual([{ tag: "v1", new_sqlite_classes: ["W7sControlPlane"] }]);
-    expect(config.queues.producers).toEqual([{ binding: "W7S_QUEUE", queue: "w7s-platform" }]);
+    expect(config.queues.producers).toEqual([{ binding: "W7S_QUEUE", queue: "w7s-platform-queue" }]);
+    expect(config.queues.consumers).toEqual([
+      { queue: "w7s-platform-queue", max_batch_size: 100, max_batch_timeout: 1, max_retries: 100 },
+    ]);
     expect(config.workflows).toEqual([
-      { name: "w7s-workflows", binding: "W7S_WORKFLOWS", class_name: "W7SWorkflow" },
+      { name: "w7s-workflows", binding: "W7S_WORKFLOWS", class_name: "W7sWorkflow" },
     ]);
     expect(config.analytics_engine_datasets).toEqual([
       { binding: "ANALYTICS", dataset: "w7s_platform_events" },
     ]);
     expect(config.triggers.crons).toEqual(["* * * * *"]);
-    expect(config.vars.W7S_BASE_DOMAIN).toBe("example.com");
-    expect(config.vars.W7S_USER_WORKER_CPU_MS).toBe("50");
-    expect(config.routes.map((route: { pattern: string }) => route.pattern)).toEqual([
-      "example.com",
-      "example.com/*",
-      "*.example.com/*",
-    ]);
+    // The names apps/cloudflare/src/settings.ts reads; W7S_TELEGRAM_EVENTS only when set (the core's default otherwise).
+    expect(config.vars).toEqual({
+      W7S_ZONE_NAME: "example.com",
+      W7S_CORE_WORKER_NAME: "w7s-core",
+      W7S_DISPATCH_NAMESPACE: "w7s-isolate",
+      CLOUDFLARE_ACCOUNT_ID: cloudflare.accountId,
+      W7S_USER_WORKER_CPU_MS: "50",
+      W7S_USER_WORKER_SUBREQUESTS: "25",
+      W7S_BUILD_COMMIT: "0123abc",
+      W7S_BUILD_BRANCH: "main",
+      W7S_BUILD_DEPLOYED_AT: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    // Routes are reconcile-routes' alone.
+    expect(config).not.toHaveProperty("routes");
 
     const secretsPath = join(root, ".wrangler", "secrets.json");
-    expect(JSON.parse(await readFile(secretsPath, "utf8"))).toEqual({ W7S_TELEGRAM_BOT_TOKEN: "123:abc" });
+    expect(JSON.parse(await readFile(secretsPath, "utf8"))).toEqual({
+      CLOUDFLARE_API_TOKEN: cloudflare.apiToken,
+      W7S_TELEGRAM_BOT_TOKEN: "123:abc",
+    });
     expect((await stat(secretsPath)).mode & 0o777).toBe(0o600);
+    expect(lines).toContain(`wrote ${secretsPath} (CLOUDFLARE_API_TOKEN, W7S_TELEGRAM_BOT_TOKEN)`);
 
     const written = (await readFile(join(root, "wrangler.generated.jsonc"), "utf8")) + lines.join("\n");
     expect(written).not.toContain(cloudflare.apiToken);
     expect(written).not.toContain("123:abc");
+  });
+
+  it("writes every Worker secret that is set, and the optional vars only when set", async () => {
+    const env = operatorEnv({
+      W7S_DEPLOY_TOKEN: "deploy-token",
+      W7S_TELEGRAM_BOT_TOKEN: "123:abc",
+      W7S_TELEGRAM_CHAT_ID: "-1001",
+      W7S_TELEGRAM_WEBHOOK_SECRET: "hook_secret",
+      W7S_AI_API_KEY: "ai-key",
+      W7S_TELEGRAM_EVENTS: "deploy_error, App_Suspended",
+      W7S_LOG_RETENTION_SECONDS: "3600",
+      W7S_CORE_WORKER_NAME: "my-core",
+    });
+    expect(Exit.isSuccess(await runPrepare(env))).toBe(true);
+    expect(JSON.parse(await readFile(join(root, ".wrangler", "secrets.json"), "utf8"))).toEqual({
+      CLOUDFLARE_API_TOKEN: cloudflare.apiToken,
+      W7S_DEPLOY_TOKEN: "deploy-token",
+      W7S_TELEGRAM_BOT_TOKEN: "123:abc",
+      W7S_TELEGRAM_CHAT_ID: "-1001",
+      W7S_TELEGRAM_WEBHOOK_SECRET: "hook_secret",
+      W7S_AI_API_KEY: "ai-key",
+    });
+    const config = await readConfig(join(root, "wrangler.generated.jsonc"));
+    expect(config.name).toBe("my-core");
+    expect(config.vars.W7S_CORE_WORKER_NAME).toBe("my-core");
+    expect(config.vars.W7S_TELEGRAM_EVENTS).toBe("deploy_error,app_suspended");
+    expect(config.vars.W7S_LOG_RETENTION_SECONDS).toBe("3600");
+    const written = (await readFile(join(root, "wrangler.generated.jsonc"), "utf8")) + lines.join("\n");
+    for (const secret of ["deploy-token", "ai-key", "hook_secret", cloudflare.apiToken])
+      expect(written).not.toContain(secret);
   });
 
   it("fails naming the variable when W7S_ZONE_NAME is missing, before any call", async () => {
@@ -132,18 +192,9 @@ describe("prepare", () => {
     expect(message).not.toContain(cloudflare.apiToken);
   });
 
-  it("writes a config that wrangler's own dry run accepts, offline", async () => {
-    const workerPath = join(root, "apps", "cloudflare", "dist", "worker.js");
-    await run("mkdir", ["-p", join(root, "apps", "cloudflare", "dist")]);
-    await writeFile(
-      workerPath,
-      [
-        'import { DurableObject, WorkflowEntrypoint } from "cloudflare:workers";',
-        "export class W7sControlPlane extends DurableObject {}",
-        "export class W7SWorkflow extends WorkflowEntrypoint { async run() {} }",
-        "export default { fetch: () => new Response('ok'), queue: async () => {}, scheduled: async () => {} };",
-      ].join("\n"),
-    );
+  it("writes a config that wrangler's own dry run accepts with the real Worker bundle, offline", async () => {
+    await mkdir(join(root, "apps", "cloudflare", "dist"), { recursive: true });
+    await copyFile(builtWorker, join(root, "apps", "cloudflare", "dist", "worker.js"));
     expect(
       Exit.isSuccess(
         await runPrepare(
@@ -177,9 +228,19 @@ describe("prepare", () => {
     );
     const output = result.stdout + result.stderr;
     expect(output).toContain("--dry-run: exiting now.");
-    expect(output).toContain("env.DEPLOYMENTS_KV");
-    expect(output).toContain("env.CONTROL_PLANE");
-    expect(output).not.toMatch(/warn|error/i);
-    await stat(join(root, "out", "worker.js"));
-  });
+    for (const binding of [
+      "CONTROL_PLANE",
+      "STATIC_ASSETS",
+      "DISPATCHER",
+      "W7S_QUEUE",
+      "W7S_WORKFLOWS",
+      "DEPLOYMENTS_KV",
+      "ANALYTICS",
+    ])
+      expect(output).toContain(`env.${binding}`);
+    expect(output).toContain("W7sControlPlane");
+    expect(output).toContain("W7sWorkflow");
+    expect(output).not.toMatch(/warn|error|Unexpected fields|is not a valid/i);
+    expect((await stat(join(root, "out", "worker.js"))).size).toBeGreaterThan(1000);
+  }, 180_000);
 });

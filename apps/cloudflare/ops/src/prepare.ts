@@ -1,8 +1,9 @@
 /**
  * prepare: creates or reuses the core Worker's account resources (the DEPLOYMENTS_KV namespace, the
  * STATIC_ASSETS bucket, the DISPATCHER dispatch namespace and the platform queue), looks up the zone, and
- * writes `wrangler.generated.jsonc` plus `.wrangler/secrets.json` (mode 0600, only the secrets that are set)
- * for `wrangler deploy`. Run as `node apps/cloudflare/ops/dist/prepare.js [--root DIR] [--out FILE]
+ * writes `wrangler.generated.jsonc` plus `.wrangler/secrets.json` (mode 0600, only the secrets that are set,
+ * the Worker's own `CLOUDFLARE_API_TOKEN` among them) for `wrangler deploy`. The build facts `/health` shows
+ * come from `GITHUB_SHA`, `GITHUB_REF_NAME` and the time of the run. Run as `node apps/cloudflare/ops/dist/prepare.js [--root DIR] [--out FILE]
  * [--secrets-out FILE] [--main FILE]`; paths are relative to the workspace root.
  */
 import { chmod, mkdir, writeFile } from "node:fs/promises";
@@ -23,6 +24,8 @@ export interface PrepareOptions {
   /** The built core Worker (default `apps/cloudflare/dist/worker.js`). */
   readonly mainPath?: string | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** The deployment time written as `W7S_BUILD_DEPLOYED_AT` (default: now). */
+  readonly now?: Date | undefined;
 }
 
 export interface PrepareResult {
@@ -133,7 +136,18 @@ export const prepare = (
     const secretsPath = resolve(root, options.secretsPath ?? DEFAULT_SECRETS_PATH);
     const mainPath = resolve(root, options.mainPath ?? DEFAULT_MAIN_PATH);
     const resources = yield* prepareResources(apiFor(settings), settings, log);
-    const config = buildWranglerConfig(settings, resources, { main: mainRelativeTo(configPath, mainPath) });
+    const set = (name: string): string | undefined => {
+      const found = env[name]?.trim();
+      return found === undefined || found === "" ? undefined : found;
+    };
+    const config = buildWranglerConfig(settings, resources, {
+      main: mainRelativeTo(configPath, mainPath),
+      build: {
+        commit: set("GITHUB_SHA"),
+        branch: set("GITHUB_REF_NAME"),
+        deployedAt: (options.now ?? new Date()).toISOString(),
+      },
+    });
     const result = { configPath, secretsPath, resources, config };
     yield* writeFiles(result, settings);
     log(`wrote ${configPath}`);

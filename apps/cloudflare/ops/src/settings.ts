@@ -7,34 +7,53 @@
 import { Effect } from "effect";
 import { OpsError } from "./errors.js";
 
-/** The secrets the core Worker gets from `.wrangler/secrets.json`, each only when it is set. */
+/**
+ * The secrets the core Worker gets from `.wrangler/secrets.json` (`wrangler deploy --secrets-file`), each only
+ * when it is set. `CLOUDFLARE_API_TOKEN` is among them: the deployed Worker calls the REST API itself (it
+ * uploads app scripts into the dispatch namespace and provisions their resources).
+ */
+export const WORKER_SECRET_NAMES = [
+  "CLOUDFLARE_API_TOKEN",
+  "W7S_DEPLOY_TOKEN",
+  "W7S_TELEGRAM_BOT_TOKEN",
+  "W7S_TELEGRAM_CHAT_ID",
+  "W7S_TELEGRAM_WEBHOOK_SECRET",
+  "W7S_AI_API_KEY",
+] as const;
+export type WorkerSecretName = (typeof WORKER_SECRET_NAMES)[number];
+
 export const TELEGRAM_SECRET_NAMES = [
   "W7S_TELEGRAM_BOT_TOKEN",
   "W7S_TELEGRAM_CHAT_ID",
   "W7S_TELEGRAM_WEBHOOK_SECRET",
 ] as const;
-export type TelegramSecretName = (typeof TELEGRAM_SECRET_NAMES)[number];
 
+/** The core's notification events (`NOTIFICATION_EVENTS` of @w7s/core); `all` stands for every one. */
 export const TELEGRAM_EVENTS = [
   "deploy_success",
   "deploy_warning",
   "deploy_error",
   "app_suspended",
+  "payment_request",
+  "usage_warning",
   "usage_collection_error",
 ] as const;
 
-/** The page's defaults, plus the two names W7S adds (the Worker's and the platform queue's). */
+/**
+ * The page's defaults, plus the two names W7S adds (the Worker's and the platform queue's). The Worker's
+ * own defaults for `W7S_CORE_WORKER_NAME` and `W7S_DISPATCH_NAMESPACE` (apps/cloudflare/src/settings.ts) are
+ * the same; the generated config always sets both.
+ */
 export const DEFAULTS = {
   W7S_ATTACH_WILDCARD_ROUTE: "false",
-  W7S_WORKER_NAME: "w7s-core",
+  W7S_CORE_WORKER_NAME: "w7s-core",
   W7S_DEPLOYMENTS_KV_NAME: "w7s-io-deployments",
   W7S_STATIC_ASSETS_BUCKET: "w7s-io-static-assets",
   W7S_DISPATCH_NAMESPACE: "w7s-isolate",
-  W7S_QUEUE_NAME: "w7s-platform",
+  W7S_QUEUE_NAME: "w7s-platform-queue",
   W7S_WORKFLOW_NAME: "w7s-workflows",
   W7S_USER_WORKER_CPU_MS: "50",
   W7S_USER_WORKER_SUBREQUESTS: "25",
-  W7S_TELEGRAM_EVENTS: "all",
 } as const;
 
 export interface OpsSettings {
@@ -53,10 +72,10 @@ export interface OpsSettings {
   readonly analyticsDataset: string | undefined;
   readonly userWorkerCpuMs: number;
   readonly userWorkerSubrequests: number;
-  /** `all` or a comma-separated list of TELEGRAM_EVENTS, normalised (no spaces). */
-  readonly telegramEvents: string;
+  /** `all` or a comma-separated list of TELEGRAM_EVENTS, normalised (no spaces); unset: the core's default. */
+  readonly telegramEvents: string | undefined;
   readonly logRetentionSeconds: number | undefined;
-  readonly secrets: Partial<Record<TelegramSecretName, string>>;
+  readonly secrets: Partial<Record<WorkerSecretName, string>>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -124,8 +143,8 @@ export const readSettings = (env: Env): Effect.Effect<OpsSettings, OpsError> =>
     }
 
     const workerName = matching(
-      "W7S_WORKER_NAME",
-      withDefault("W7S_WORKER_NAME"),
+      "W7S_CORE_WORKER_NAME",
+      withDefault("W7S_CORE_WORKER_NAME"),
       WORKER_NAME,
       "a Worker name (lowercase letters, digits and inner hyphens, at most 63)",
     );
@@ -174,20 +193,21 @@ export const readSettings = (env: Env): Effect.Effect<OpsSettings, OpsError> =>
     const logRetentionSeconds =
       retention === undefined ? undefined : positiveInteger("W7S_LOG_RETENTION_SECONDS", retention);
 
-    const events = withDefault("W7S_TELEGRAM_EVENTS")
+    const eventsValue = value("W7S_TELEGRAM_EVENTS");
+    const events = (eventsValue ?? "")
       .split(",")
-      .map((event) => event.trim())
+      .map((event) => event.trim().toLowerCase())
       .filter((event) => event !== "");
     const known: ReadonlyArray<string> = TELEGRAM_EVENTS;
     const unknownEvents = events.filter((event) => event !== "all" && !known.includes(event));
-    if (unknownEvents.length > 0 || events.length === 0) {
+    if (eventsValue !== undefined && (unknownEvents.length > 0 || events.length === 0)) {
       problems.push(
         `W7S_TELEGRAM_EVENTS names ${unknownEvents.length > 0 ? `unknown events (${unknownEvents.join(", ")})` : "no event"}: use all or a comma-separated list of ${TELEGRAM_EVENTS.join(", ")}`,
       );
     }
 
-    const secrets: Partial<Record<TelegramSecretName, string>> = {};
-    for (const name of TELEGRAM_SECRET_NAMES) {
+    const secrets: Partial<Record<WorkerSecretName, string>> = {};
+    for (const name of WORKER_SECRET_NAMES) {
       const found = value(name);
       if (found !== undefined) secrets[name] = found;
     }
@@ -249,7 +269,8 @@ export const readSettings = (env: Env): Effect.Effect<OpsSettings, OpsError> =>
       analyticsDataset,
       userWorkerCpuMs,
       userWorkerSubrequests,
-      telegramEvents: events.includes("all") ? "all" : events.join(","),
+      telegramEvents:
+        eventsValue === undefined ? undefined : events.includes("all") ? "all" : events.join(","),
       logRetentionSeconds,
       secrets,
     });

@@ -4,15 +4,13 @@
  */
 import {
   CORE_BINDINGS,
+  CORE_COMPATIBILITY_DATE,
+  CORE_COMPATIBILITY_FLAGS,
   W7S_CRONS,
   W7S_DURABLE_OBJECT_CLASSES,
   W7S_WORKFLOW_CLASS,
-  wantedRoutePatterns,
 } from "./coreWorker.js";
 import type { OpsSettings } from "./settings.js";
-
-/** The compatibility date the core Worker is built for; raise it together with the Worker. */
-export const CORE_COMPATIBILITY_DATE = "2025-09-01";
 
 export interface PreparedResources {
   readonly zoneId: string;
@@ -22,9 +20,20 @@ export interface PreparedResources {
   readonly queueName: string;
 }
 
+/** What this build of the core is; `/health` shows it (`W7S_BUILD_*`). */
+export interface BuildFacts {
+  /** `GITHUB_SHA` in the workflow. */
+  readonly commit?: string | undefined;
+  /** `GITHUB_REF_NAME` in the workflow. */
+  readonly branch?: string | undefined;
+  /** ISO 8601, the time prepare ran. */
+  readonly deployedAt?: string | undefined;
+}
+
 export interface WranglerConfigOptions {
   /** `main`, relative to the directory the config is written to (wrangler resolves it from there). */
   readonly main: string;
+  readonly build?: BuildFacts | undefined;
 }
 
 export const buildWranglerConfig = (
@@ -32,24 +41,34 @@ export const buildWranglerConfig = (
   resources: PreparedResources,
   options: WranglerConfigOptions,
 ): Record<string, unknown> => {
+  const build = options.build ?? {};
+  // The names apps/cloudflare/src/settings.ts (CoreEnv) reads; never a secret.
   const vars: Record<string, string> = {
-    W7S_BASE_DOMAIN: settings.zoneName,
-    W7S_CORE_WORKER: settings.workerName,
+    W7S_ZONE_NAME: settings.zoneName,
+    W7S_CORE_WORKER_NAME: settings.workerName,
     W7S_DISPATCH_NAMESPACE: resources.dispatchNamespace,
     CLOUDFLARE_ACCOUNT_ID: settings.accountId,
     W7S_USER_WORKER_CPU_MS: String(settings.userWorkerCpuMs),
     W7S_USER_WORKER_SUBREQUESTS: String(settings.userWorkerSubrequests),
-    W7S_TELEGRAM_EVENTS: settings.telegramEvents,
+    ...(settings.telegramEvents === undefined ? {} : { W7S_TELEGRAM_EVENTS: settings.telegramEvents }),
     ...(settings.logRetentionSeconds === undefined
       ? {}
       : { W7S_LOG_RETENTION_SECONDS: String(settings.logRetentionSeconds) }),
+    ...(build.commit === undefined ? {} : { W7S_BUILD_COMMIT: build.commit }),
+    ...(build.branch === undefined ? {} : { W7S_BUILD_BRANCH: build.branch }),
+    ...(build.deployedAt === undefined ? {} : { W7S_BUILD_DEPLOYED_AT: build.deployedAt }),
   };
   return {
     name: settings.workerName,
+    account_id: settings.accountId,
+    // Already bundled by `pnpm --filter @w7s/cloudflare run build` (esbuild, @w7s/adapter-cloudflare/bundle).
     main: options.main,
+    no_bundle: true,
     compatibility_date: CORE_COMPATIBILITY_DATE,
-    compatibility_flags: ["nodejs_compat"],
+    compatibility_flags: [...CORE_COMPATIBILITY_FLAGS],
     workers_dev: false,
+    // No `routes`: reconcile-routes owns them, so that stale ones are removed too and a route held by
+    // another script is reported instead of being taken over by `wrangler deploy`.
     kv_namespaces: [{ binding: CORE_BINDINGS.deploymentsKv, id: resources.deploymentsKvId }],
     r2_buckets: [{ binding: CORE_BINDINGS.staticAssets, bucket_name: resources.staticAssetsBucket }],
     dispatch_namespaces: [{ binding: CORE_BINDINGS.dispatcher, namespace: resources.dispatchNamespace }],
@@ -64,7 +83,10 @@ export const buildWranglerConfig = (
     ],
     queues: {
       producers: [{ binding: CORE_BINDINGS.queue, queue: resources.queueName }],
-      consumers: [{ queue: resources.queueName }],
+      // Retries are the core's (consumeQueueBatch); the Queue must not give up before it does.
+      consumers: [
+        { queue: resources.queueName, max_batch_size: 100, max_batch_timeout: 1, max_retries: 100 },
+      ],
     },
     workflows: [
       { name: settings.workflowName, binding: CORE_BINDINGS.workflows, class_name: W7S_WORKFLOW_CLASS },
@@ -77,11 +99,8 @@ export const buildWranglerConfig = (
           ],
         }),
     triggers: { crons: [...W7S_CRONS] },
+    observability: { enabled: true },
     vars,
-    routes: wantedRoutePatterns(settings.zoneName, settings.attachWildcardRoute).map((pattern) => ({
-      pattern,
-      zone_id: resources.zoneId,
-    })),
   };
 };
 
