@@ -100,6 +100,27 @@ describe("D.8 runtime accounting", () => {
     ]);
   });
 
+  it("samples a busy app's runtime_request events per status and source, their counts adding up exactly", async () => {
+    publishMemory(world, "acme", "site", { files: { "index.html": "<h1>hi</h1>" } });
+    await Promise.all(Array.from({ length: 203 }, () => get("/site/")));
+    await Promise.all(Array.from({ length: 7 }, () => get("/site")));
+    await flush();
+    const byStatus = (status: number) =>
+      world.observability.events.filter(
+        (event) => event.event === "runtime_request" && event.status === status,
+      );
+    // 20 kept of the 203 answers (the default), the counts still 203; the 7 redirects kept whole.
+    expect(byStatus(200)).toHaveLength(20);
+    expect(byStatus(200).reduce((sum, event) => sum + (event.count ?? 0), 0)).toBe(203);
+    expect(byStatus(200).map((event) => event.count)).toEqual([11, 11, 11, ...Array(17).fill(10)]);
+    expect(byStatus(302)).toHaveLength(7);
+    expect(byStatus(302).every((event) => event.count === 1)).toBe(true);
+    // The next flush starts its own samples.
+    await get("/site/");
+    await flush();
+    expect(byStatus(200)).toHaveLength(21);
+  });
+
   it.each([
     [{ source: "static_exact", status: 200, staticCache: "miss" }, ["runtime.request", "static.r2_class_b"]],
     [

@@ -199,6 +199,12 @@ export interface RuntimeAccountantOptions {
   readonly suspensionTtlMs?: number;
   /** Analytics events held at most between flushes; more are dropped (default 100,000). */
   readonly maxPendingEvents?: number;
+  /**
+   * `runtime_request` events kept per app, outcome and source in one flush (default 20). Past that a
+   * request only adds to the group's count, which the kept events carry as their `count` weights (the way
+   * Analytics Engine samples), so totals stay exact while a busy app builds a bounded number of events.
+   */
+  readonly eventSamplesPerFlush?: number;
   /** Told when accounting suspends an app (operator metrics). */
   readonly onSuspended?: (state: AppLimitState) => void;
   /** Told when a flush could not write something (it is retried with the next flush). */
@@ -242,6 +248,9 @@ export const makeRuntimeAccountant = (
     let increments = new Map<string, UsageIncrement>();
     let batches = new Map<string, { app: AppRef; count: number; suspendOnBurst: boolean }>();
     let events: AnalyticsEvent[] = [];
+    const samplesPerFlush = Math.max(1, options.eventSamplesPerFlush ?? 20);
+    let requestSamples = new Map<string, { kept: AnalyticsEvent[]; total: number }>();
+    let keptSamples = 0;
     let noted = 0;
     const suspensions = new Map<string, CachedSuspension>();
     // What went wrong during the current flush, for the managers' "usage collection failures" message.
@@ -315,12 +324,23 @@ export const makeRuntimeAccountant = (
       const batch = batches.get(batchKey);
       if (batch === undefined) batches.set(batchKey, { app, count: 1, suspendOnBurst });
       else batch.count += 1;
-      if (events.length < maxEvents) events.push(runtimeRequestEvent(response, at));
+      const sampleKey = `${batchKey}\u0000${response.status}\u0000${response.source}`;
+      let samples = requestSamples.get(sampleKey);
+      if (samples === undefined) {
+        samples = { kept: [], total: 0 };
+        requestSamples.set(sampleKey, samples);
+      }
+      if (samples.kept.length < samplesPerFlush && keptSamples + events.length < maxEvents) {
+        samples.kept.push(runtimeRequestEvent(response, at));
+        keptSamples += 1;
+      }
+      // A group whose every event was dropped (the cap) has nothing to carry its count: it is dropped too.
+      if (samples.kept.length > 0) samples.total += 1;
       noted += 1;
     };
 
     const showcase = (request: ShowcaseRequest) => {
-      if (events.length >= maxEvents) return;
+      if (keptSamples + events.length >= maxEvents) return;
       events.push({
         event: "runtime_showcase",
         timestamp: new Date(clock.currentTimeMillisUnsafe()).toISOString(),
@@ -354,6 +374,15 @@ export const makeRuntimeAccountant = (
     const writeEvents = Effect.suspend(() => {
       const taken = events;
       events = [];
+      for (const { kept, total } of requestSamples.values()) {
+        // The group's count spread over its kept events, whole numbers adding up to the total.
+        const each = Math.floor(total / kept.length);
+        const extra = total % kept.length;
+        for (const [index, event] of kept.entries())
+          taken.push({ ...event, count: each + (index < extra ? 1 : 0) });
+      }
+      requestSamples = new Map();
+      keptSamples = 0;
       // Analytics is best effort (G.3): a failed write is dropped, never retried into a backlog.
       return Effect.forEach(taken, (event) => Effect.ignore(sink.write(event)), { discard: true });
     });
