@@ -575,10 +575,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       deploymentId,
       { method: request.method, url: `http://${request.headers["host"] ?? "localhost"}${request.path}` },
       (socketPath, signal) => http1.request(socketPath, request, signal),
-    ).then(
-      Result.succeed,
-      (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error)),
-    );
+    ).then(Result.succeed, (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error)));
 
   const retire = (deploymentId: string) =>
     Effect.tryPromise({
