@@ -48,9 +48,15 @@ const STARTUP_SETTLE_MS = 250;
 /**
  * workerd commits about 550 MB of writable reservations (V8 cage, allocator) before running any code, and
  * more on machines with many cores. The process starts under this generous data limit; once the app has
- * answered, the limit is lowered to what it uses then plus `memoryLimitMb`.
+ * answered, the limit is lowered to what it uses then plus `memoryLimitMb` plus `RUNTIME_DATA_HEADROOM_MB`.
  */
 const STARTUP_DATA_HEADROOM_MB = 2048;
+/**
+ * What workerd itself allocates as load grows, on top of what it used for the first answer: its allocator
+ * takes memory in 2 MB spans per thread and I/O buffers per connection. Without it a hello-world backend
+ * settled at its first answer aborted (`mprotect … Cannot allocate memory`) under 16 concurrent connections.
+ */
+const RUNTIME_DATA_HEADROOM_MB = 128;
 const COMPILE_FAILURE = /service app: Uncaught|Fatal uncaught/;
 const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((path) => existsSync(path));
 const MIB = 1024 * 1024;
@@ -98,7 +104,7 @@ const lowerMemoryLimit = (pid: number, memoryLimitMb: number): Promise<void> =>
       return resolve();
     }
     if (!Number.isFinite(usedKb)) return resolve();
-    const limit = usedKb * 1024 + memoryLimitMb * MIB;
+    const limit = usedKb * 1024 + (memoryLimitMb + RUNTIME_DATA_HEADROOM_MB) * MIB;
     execFile(PRLIMIT, ["--pid", String(pid), `--data=${limit}`], { env: {} }, () => resolve());
   });
 
