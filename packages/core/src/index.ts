@@ -428,7 +428,12 @@ export {
   UpstreamError,
   type UpstreamErrorReason,
 } from "./ports/PortErrors.js";
-export { Provisioner, type ResourceRequest, type SqlMigration } from "./ports/Provisioner.js";
+export {
+  newManagedResource,
+  Provisioner,
+  type ResourceRequest,
+  type SqlMigration,
+} from "./ports/Provisioner.js";
 export { defaultQueueDeliveryPolicy, QueueBroker, type QueueDeliveryPolicy } from "./ports/QueueBroker.js";
 export {
   type RepoAccess,

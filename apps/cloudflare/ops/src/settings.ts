@@ -4,6 +4,8 @@
  * instead of a 400 from the API. An empty value counts as unset: GitHub Actions passes an unset
  * `vars.X` as the empty string.
  */
+
+import { NOTIFICATION_EVENTS } from "@w7s/core";
 import { Effect } from "effect";
 import { OpsError } from "./errors.js";
 
@@ -28,16 +30,8 @@ export const TELEGRAM_SECRET_NAMES = [
   "W7S_TELEGRAM_WEBHOOK_SECRET",
 ] as const;
 
-/** The core's notification events (`NOTIFICATION_EVENTS` of @w7s/core); `all` stands for every one. */
-export const TELEGRAM_EVENTS = [
-  "deploy_success",
-  "deploy_warning",
-  "deploy_error",
-  "app_suspended",
-  "payment_request",
-  "usage_warning",
-  "usage_collection_error",
-] as const;
+/** The notification events a chat may take (the core's own list); `all` stands for every one. */
+export const TELEGRAM_EVENTS = NOTIFICATION_EVENTS;
 
 /**
  * The page's defaults, plus the two names W7S adds (the Worker's and the platform queue's). The Worker's

@@ -5,7 +5,13 @@
  * ride the platform's one Cloudflare Queue, and a stateful object's namespace is created by its script's
  * upload migrations.
  */
-import { type ManagedResource, ProvisionError, Provisioner, type ResourceRequest } from "@w7s/core";
+import {
+  type ManagedResource,
+  newManagedResource,
+  ProvisionError,
+  Provisioner,
+  type ResourceRequest,
+} from "@w7s/core";
 import { Effect, Layer } from "effect";
 import { type ApiFailure, describeApiFailure, type ResourceApi } from "../api.js";
 import type { ControlPlaneStub } from "../state/controlPlaneClient.js";
@@ -79,20 +85,8 @@ export const makeCloudflareProvisioner = (
       const id = yield* createResource(api, request, name).pipe(
         Effect.mapError(unavailable("Provisioner.ensureResource")),
       );
-      const now = new Date().toISOString();
-      const resource: ManagedResource = {
-        version: 1,
-        kind: request.kind,
-        orgSlug: request.app.orgSlug,
-        repoSlug: request.app.repoSlug,
-        environment: request.app.environment,
-        binding: request.binding,
-        // The name the app asked for; the account resource is `id` (a bucket's id is its account-wide name).
-        name: request.name,
-        id,
-        createdAt: now,
-        updatedAt: now,
-      };
+      // The name the app asked for stays `name`; the account resource is `id` (a bucket's id is its account-wide name).
+      const resource = newManagedResource(request, id, new Date().toISOString());
       // Two deploys creating the same resource at once: the first insert wins, both use it.
       return (yield* Effect.tryPromise({
         try: () => control.resourceInsert(resource),

@@ -7,7 +7,6 @@
  */
 import {
   type DeliveredQueueMessage,
-  DeliveryError,
   defaultQueueDeliveryPolicy,
   QueueBroker,
   type QueueDeliveryOutcome,
@@ -15,6 +14,7 @@ import {
   type QueueMessageEnvelope,
 } from "@w7s/core";
 import { Effect, Layer } from "effect";
+import { deliveryUnavailable as unavailable } from "../deliveryErrors.js";
 import type { ControlPlaneStub } from "../state/controlPlaneClient.js";
 
 /** The body of one message on the platform queue. */
@@ -26,14 +26,6 @@ export interface PlatformQueueMessage {
   /** Attempts already used before this copy was sent (a deferred batch is re-sent with its count). */
   readonly usedAttempts?: number;
 }
-
-const unavailable = (operation: string) => (cause: unknown) =>
-  new DeliveryError({
-    reason: "Unavailable",
-    operation,
-    description: cause instanceof Error ? cause.message : String(cause),
-    cause,
-  });
 
 /** The broker on the platform queue's producer binding. */
 export const makeCloudflareQueueBroker = (

@@ -13,6 +13,7 @@ import {
   type WorkflowStepOutcome,
 } from "@w7s/core";
 import { Effect, Layer, Option } from "effect";
+import { deliveryUnavailable as unavailable } from "../deliveryErrors.js";
 import type { ControlPlaneStub } from "../state/controlPlaneClient.js";
 
 /** What a Workflows instance is started with. */
@@ -20,14 +21,6 @@ export interface WorkflowParams {
   readonly id: string;
   readonly instance: WorkflowInstance;
 }
-
-const unavailable = (operation: string) => (cause: unknown) =>
-  new DeliveryError({
-    reason: "Unavailable",
-    operation,
-    description: cause instanceof Error ? cause.message : String(cause),
-    cause,
-  });
 
 /** The engine on the core Worker's Workflow binding. */
 export const makeCloudflareWorkflowEngine = (

@@ -4,7 +4,7 @@
  * run on its SQLite file.
  */
 import { randomUUID } from "node:crypto";
-import { type ManagedResource, ProvisionError, Provisioner } from "@w7s/core";
+import { newManagedResource, ProvisionError, Provisioner } from "@w7s/core";
 import { Effect, Layer } from "effect";
 import { databaseFile } from "../bindings/layout.js";
 import { openPostgresPool } from "../store/postgresPool.js";
@@ -34,19 +34,11 @@ export const makeProvisioner = (dataDir: string, index: ResourceIndex): Provisio
         const key = { app: request.app, kind: request.kind, binding: request.binding };
         const existing = await index.find(key);
         if (existing !== undefined) return existing;
-        const now = new Date().toISOString();
-        const resource: ManagedResource = {
-          version: 1,
-          kind: request.kind,
-          orgSlug: request.app.orgSlug,
-          repoSlug: request.app.repoSlug,
-          environment: request.app.environment,
-          binding: request.binding,
-          name: request.name,
-          id: randomUUID().replaceAll("-", ""),
-          createdAt: now,
-          updatedAt: now,
-        };
+        const resource = newManagedResource(
+          request,
+          randomUUID().replaceAll("-", ""),
+          new Date().toISOString(),
+        );
         return await index.insert(resource);
       },
       catch: unavailable("Provisioner.ensureResource"),

@@ -12,6 +12,20 @@ export interface ResourceRequest {
   readonly name: string;
 }
 
+/** The record of a resource just created for `request`, known by `id` in the adapter's storage. */
+export const newManagedResource = (request: ResourceRequest, id: string, now: string): ManagedResource => ({
+  version: 1,
+  kind: request.kind,
+  orgSlug: request.app.orgSlug,
+  repoSlug: request.app.repoSlug,
+  environment: request.app.environment,
+  binding: request.binding,
+  name: request.name,
+  id,
+  createdAt: now,
+  updatedAt: now,
+});
+
 /** One migration file: `name` is its full archive path, the key it is recorded under. */
 export interface SqlMigration {
   readonly name: string;
