@@ -121,6 +121,21 @@ describe("D.8 runtime accounting", () => {
     expect(byStatus(200)).toHaveLength(21);
   });
 
+  it("counts responses on either side of UTC midnight on their own days, in one flush", async () => {
+    publishMemory(world, "acme", "site", { files: { "index.html": "<h1>hi</h1>" } });
+    clock.now = Date.parse("2026-05-26T23:59:59.900Z");
+    await Promise.all(Array.from({ length: 3 }, () => get("/site/")));
+    await get("/site");
+    clock.now = Date.parse("2026-05-27T00:00:00.100Z");
+    await Promise.all(Array.from({ length: 2 }, () => get("/site/")));
+    await flush();
+    expect(rollup(repoKey("2026-05-26"))?.["runtime.request"]).toMatchObject({ count: 4, success: 4 });
+    expect(rollup(repoKey("2026-05-27"))?.["runtime.request"]).toMatchObject({ count: 2, success: 2 });
+    const events = world.observability.events.filter((event) => event.event === "runtime_request");
+    expect(events.reduce((sum, event) => sum + (event.count ?? 0), 0)).toBe(6);
+    expect(events.filter((event) => event.timestamp?.startsWith("2026-05-27"))).toHaveLength(2);
+  });
+
   it.each([
     [{ source: "static_exact", status: 200, staticCache: "miss" }, ["runtime.request", "static.r2_class_b"]],
     [

@@ -79,20 +79,19 @@ const describeCause = (cause: unknown): string => {
 export const outcomeOfStatus = (status: number): "success" | "error" =>
   status >= 200 && status <= 399 ? "success" : "error";
 
+/** A static answer read from the object store (D.8): it also counts `static.r2_class_b`. */
+const isStaticMiss = (response: AccountedResponse): boolean =>
+  response.source.startsWith("static_") &&
+  response.status >= 200 &&
+  response.status <= 299 &&
+  response.staticCache === "miss";
+
 /** The usage one accounted response adds (D.8): `runtime.request`, and `static.r2_class_b` for a static miss. */
 export const runtimeUsageOf = (
   response: AccountedResponse,
 ): ReadonlyArray<{ readonly metric: string; readonly outcome: "success" | "error" }> => {
-  const outcome = outcomeOfStatus(response.status);
-  const usage = [{ metric: "runtime.request", outcome }];
-  if (
-    response.source.startsWith("static_") &&
-    response.status >= 200 &&
-    response.status <= 299 &&
-    response.staticCache === "miss"
-  ) {
-    usage.push({ metric: "static.r2_class_b", outcome: "success" });
-  }
+  const usage = [{ metric: "runtime.request", outcome: outcomeOfStatus(response.status) }];
+  if (isStaticMiss(response)) usage.push({ metric: "static.r2_class_b", outcome: "success" });
   return usage;
 };
 
@@ -219,6 +218,33 @@ interface CachedSuspension {
 
 const appKeyOf = (app: AppRef) => `${app.environment}\u0000${app.orgSlug}\u0000${app.repoSlug}`;
 const SUSPENSION_CACHE_CAPACITY = 10_000;
+const DAY_MS = 86_400_000;
+
+/** The responses of one source and status that an app gave since its tally was last settled. */
+interface ResponseGroup {
+  readonly source: RuntimeSource;
+  readonly status: number;
+  count: number;
+  staticMisses: number;
+  lastAt: number;
+  /** The sampled events, and how many responses they stand for. */
+  readonly kept: AnalyticsEvent[];
+  sampled: number;
+}
+
+/**
+ * One app's responses on one UTC day since the last flush, grouped by source and status. Noting a response
+ * is a few lookups and additions; the flush turns tallies into increments, batches and events.
+ */
+interface AppTally {
+  readonly app: AppRef;
+  readonly key: string;
+  day: number;
+  count: number;
+  readonly groups: Map<RuntimeSource, Map<number, ResponseGroup>>;
+  /** Dropped after a flush with nothing noted; whoever held it looks the app up again. */
+  retired: boolean;
+}
 
 /**
  * The accountant over the usage and analytics ports. Its flush runs every `flushIntervalMs` until the
@@ -284,8 +310,18 @@ export const makeRuntimeAccountant = (
       );
     };
 
+    // Request paths hand in the same `served` and app objects again and again: their keys are kept by identity.
+    const keys = new WeakMap<AppRef, string>();
+    const keyOf = (app: AppRef) => {
+      let key = keys.get(app);
+      if (key === undefined) {
+        key = appKeyOf(app);
+        keys.set(app, key);
+      }
+      return key;
+    };
     const remember = (app: AppRef, state: AppLimitState | undefined) => {
-      const key = appKeyOf(app);
+      const key = keyOf(app);
       suspensions.delete(key);
       suspensions.set(key, { state, fetchedAt: clock.currentTimeMillisUnsafe(), refreshing: false });
       if (suspensions.size > SUSPENSION_CACHE_CAPACITY) suspensions.delete(suspensions.keys().next().value!);
@@ -300,42 +336,110 @@ export const makeRuntimeAccountant = (
         Effect.provideContext(context),
       );
 
-    const account = (response: AccountedResponse) => {
-      const at = new Date(clock.currentTimeMillisUnsafe()).toISOString();
-      const { served } = response;
-      for (const { metric, outcome } of runtimeUsageOf(response)) {
+    const tallies = new Map<string, AppTally>();
+    const tallyByServed = new WeakMap<ServedApp, AppTally>();
+    const tallyOf = (served: ServedApp): AppTally => {
+      const known = tallyByServed.get(served);
+      if (known !== undefined && !known.retired) return known;
+      const key = keyOf(served);
+      let tally = tallies.get(key);
+      if (tally === undefined) {
+        const app = { environment: served.environment, orgSlug: served.orgSlug, repoSlug: served.repoSlug };
+        tally = { app, key, day: 0, count: 0, groups: new Map(), retired: false };
+        tallies.set(key, tally);
+      }
+      tallyByServed.set(served, tally);
+      return tally;
+    };
+
+    /** Moves a tally's responses into the flush's increments, batches and samples. */
+    const settle = (tally: AppTally) => {
+      const { app } = tally;
+      const date = new Date(tally.day * DAY_MS).toISOString().slice(0, 10);
+      const increment = (metric: string, outcome: "success" | "error", count: number, lastAt: number) =>
         addIncrement(increments, {
-          date: at.slice(0, 10),
-          environment: served.environment,
-          orgSlug: served.orgSlug,
-          repoSlug: served.repoSlug,
-          repository: `${served.orgSlug}/${served.repoSlug}`,
+          date,
+          environment: app.environment,
+          orgSlug: app.orgSlug,
+          repoSlug: app.repoSlug,
+          repository: `${app.orgSlug}/${app.repoSlug}`,
           metric,
-          count: 1,
-          units: 1,
+          count,
+          units: count,
           outcome,
-          at,
+          at: new Date(lastAt).toISOString(),
           source: "w7s",
         });
+      for (const [source, byStatus] of tally.groups) {
+        const suspendOnBurst = suspendsOnBurst(source);
+        const batchKey = `${tally.key}\u0000${suspendOnBurst}`;
+        for (const group of byStatus.values()) {
+          increment("runtime.request", outcomeOfStatus(group.status), group.count, group.lastAt);
+          if (group.staticMisses > 0)
+            increment("static.r2_class_b", "success", group.staticMisses, group.lastAt);
+          const batch = batches.get(batchKey);
+          if (batch === undefined) batches.set(batchKey, { app, count: group.count, suspendOnBurst });
+          else batch.count += group.count;
+          // A group whose every event was dropped (the cap) has nothing to carry its count: it is dropped too.
+          if (group.kept.length === 0) continue;
+          const sampleKey = `${batchKey}\u0000${group.status}\u0000${source}`;
+          const samples = requestSamples.get(sampleKey);
+          if (samples === undefined)
+            requestSamples.set(sampleKey, { kept: group.kept, total: group.sampled });
+          else {
+            samples.kept.push(...group.kept);
+            samples.total += group.sampled;
+          }
+        }
       }
-      const suspendOnBurst = suspendsOnBurst(response.source);
-      const app = { environment: served.environment, orgSlug: served.orgSlug, repoSlug: served.repoSlug };
-      const batchKey = `${appKeyOf(app)}\u0000${suspendOnBurst}`;
-      const batch = batches.get(batchKey);
-      if (batch === undefined) batches.set(batchKey, { app, count: 1, suspendOnBurst });
-      else batch.count += 1;
-      const sampleKey = `${batchKey}\u0000${response.status}\u0000${response.source}`;
-      let samples = requestSamples.get(sampleKey);
-      if (samples === undefined) {
-        samples = { kept: [], total: 0 };
-        requestSamples.set(sampleKey, samples);
+      tally.groups.clear();
+      tally.count = 0;
+    };
+    const settleTallies = Effect.sync(() => {
+      for (const tally of tallies.values()) {
+        if (tally.count > 0) settle(tally);
+        else {
+          tally.retired = true;
+          tallies.delete(tally.key);
+        }
       }
-      if (samples.kept.length < samplesPerFlush && keptSamples + events.length < maxEvents) {
-        samples.kept.push(runtimeRequestEvent(response, at));
+    });
+
+    const account = (response: AccountedResponse) => {
+      const now = clock.currentTimeMillisUnsafe();
+      const day = Math.floor(now / DAY_MS);
+      const tally = tallyOf(response.served);
+      if (tally.day !== day) {
+        if (tally.count > 0) settle(tally);
+        tally.day = day;
+      }
+      let byStatus = tally.groups.get(response.source);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        tally.groups.set(response.source, byStatus);
+      }
+      let group = byStatus.get(response.status);
+      if (group === undefined) {
+        group = {
+          source: response.source,
+          status: response.status,
+          count: 0,
+          staticMisses: 0,
+          lastAt: now,
+          kept: [],
+          sampled: 0,
+        };
+        byStatus.set(response.status, group);
+      }
+      group.count += 1;
+      group.lastAt = now;
+      if (isStaticMiss(response)) group.staticMisses += 1;
+      if (group.kept.length < samplesPerFlush && keptSamples + events.length < maxEvents) {
+        group.kept.push(runtimeRequestEvent(response, new Date(now).toISOString()));
         keptSamples += 1;
       }
-      // A group whose every event was dropped (the cap) has nothing to carry its count: it is dropped too.
-      if (samples.kept.length > 0) samples.total += 1;
+      if (group.kept.length > 0) group.sampled += 1;
+      tally.count += 1;
       noted += 1;
     };
 
@@ -425,7 +529,8 @@ export const makeRuntimeAccountant = (
     // Increments first: the checks read the rollups they add to.
     const flush = oneFlushAtATime.withPermit(
       Effect.uninterruptible(
-        writeIncrements.pipe(
+        settleTallies.pipe(
+          Effect.andThen(writeIncrements),
           Effect.andThen(checkBatches),
           Effect.andThen(writeEvents),
           Effect.andThen(reportFailures),
@@ -439,7 +544,7 @@ export const makeRuntimeAccountant = (
 
     /** The cached entry, refreshed behind the caller once older than the TTL; `undefined` when unknown. */
     const cached = (app: AppRef): { state: AppLimitState | undefined } | undefined => {
-      const entry = suspensions.get(appKeyOf(app));
+      const entry = suspensions.get(keyOf(app));
       if (entry === undefined) return undefined;
       const now = clock.currentTimeMillisUnsafe();
       if (now - entry.fetchedAt >= ttlMs && !entry.refreshing) {
