@@ -163,6 +163,36 @@ describe("exact usage under concurrency (DECISIONS 7)", () => {
       await server.close();
     }
   }, 120_000);
+
+  it("D.3 / D.8 a file answered from memory says `memory` and adds no static.r2_class_b; a read of the store says `miss` and does", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-static-cache-"));
+    const settings = settingsFor(dataDir);
+    let server = await startServer(settings, { cleanupTimer: false });
+    const caches: Array<string | null> = [];
+    try {
+      const deployed = await deployRequest(targetOf(server), {
+        token: TOKEN,
+        repository: "cache/site",
+        files: { "dist/index.html": "<h1>cached</h1>" },
+      });
+      expect(deployed.status).toBe(200);
+      // A restart empties the server's memory: its first answer reads the file from the store.
+      await server.close();
+      server = await startServer(settings, { cleanupTimer: false });
+      for (let index = 0; index < 5; index += 1) {
+        const answer = await get(server, "cache", "/site/");
+        expect(await answer.text()).toBe("<h1>cached</h1>");
+        caches.push(answer.headers.get("x-w7s-static-cache"));
+      }
+      expect(caches).toEqual(["miss", "memory", "memory", "memory", "memory"]);
+      await server.flushAccounting();
+      const usage = await api(server, "/api/v1/usage/cache/site");
+      expect(usage.body.data.usage.metrics["runtime.request"]).toMatchObject({ count: 5 });
+      expect(usage.body.data.usage.metrics["static.r2_class_b"]).toMatchObject({ count: 1 });
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
 
 describe("limits on the request path (D.8, F.3, F.8)", () => {

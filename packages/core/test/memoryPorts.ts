@@ -103,6 +103,8 @@ export interface MemoryWorld {
   failures: InjectedFailures;
   /** How a dispatched backend answers; without it dispatch fails with `NotFound`. */
   backendFetch?: (deploymentId: string, request: Request) => Response | RuntimeError;
+  /** Objects read back say they came from memory (`cache: "memory"`), as a store with a memory cache does. */
+  objectsInMemory?: boolean;
   /** How many ids were handed out, so every deploy of one world gets fresh ones. */
   readonly issued: { uuids: number; randomBytes: number };
   /** Token entries, schedules and queue mappings as the switches left them. */
@@ -352,6 +354,7 @@ export const memoryPorts = (
             ...metadata,
             body: range === undefined ? body : body.slice(range.offset, range.offset + range.length),
             size: body.length,
+            ...(world.objectsInMemory === true ? { cache: "memory" as const } : {}),
           })),
         ),
       deleteObjects: (keys) =>

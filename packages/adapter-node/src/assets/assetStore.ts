@@ -199,12 +199,19 @@ const makeAssets = (
           const row = objectRow(key);
           if (row === undefined) return Option.none();
           const { offset, wanted } = rangeIn(row.size, range);
+          const held = blobCache.has(row.blob);
           const whole = row.size <= SMALL_BLOB_BYTES ? await smallBlob(row.blob, row.size) : undefined;
           const body =
             whole === undefined
               ? await readBlob(row.blob, offset, wanted)
               : whole.subarray(offset, offset + wanted);
-          return Option.some({ body, size: row.size, contentType: row.content_type, etag: row.etag });
+          return Option.some({
+            body,
+            size: row.size,
+            contentType: row.content_type,
+            etag: row.etag,
+            ...(held ? { cache: "memory" as const } : {}),
+          });
         },
         catch: failure("AssetStore.getObject"),
       }),

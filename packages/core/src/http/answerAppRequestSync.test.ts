@@ -10,6 +10,8 @@ import { handleAppRequest, makeManifestCache } from "./handleAppRequest.js";
 
 const config: PlatformConfig = { ...defaultPlatformConfig, baseDomain: "w7s.test" };
 const world = makeMemoryWorld();
+// The fast path answers only from bytes held in memory; a store reading the same bytes from its memory says so.
+world.objectsInMemory = true;
 
 const publish = (repo: string, files: Record<string, string>, backend: boolean) => {
   const manifestKey = `manifest:${repo}`;

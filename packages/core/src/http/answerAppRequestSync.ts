@@ -121,7 +121,8 @@ export const answerAppRequestSync = (
     const read = staticObjectRead(file, manifest);
     const bytes = read === undefined ? "none" : lookups.object(read.key, read.range);
     if (bytes === NotCached) return NotCached;
-    return finalizeAnswer(staticFileAnswer(file, bytes ?? "missing"), request.method, file.served);
+    // Every byte this path serves is already in memory: no read of the object store to count.
+    return finalizeAnswer(staticFileAnswer(file, bytes ?? "missing", "memory"), request.method, file.served);
   };
   const answer = (answer: AppAnswer, accounted?: SyncAccounted): SyncAnswer =>
     accounted === undefined ? { _tag: "Answer", answer } : { _tag: "Answer", answer, accounted };

@@ -88,16 +88,19 @@ export const staticObjectRead = (
 
 /**
  * The answer to a static decision given what was read: `"none"` when nothing had to be read, the bytes,
- * or `"missing"` when the stored object is gone (then the file is not found).
+ * or `"missing"` when the stored object is gone (then the file is not found). `cache` is D.3's
+ * `x-w7s-static-cache`: `miss` when the object store was read (usage counts it, D.8), `memory` when the
+ * answer needed no read of it.
  */
 export const staticFileAnswer = (
   decision: StaticFileDecision,
   read: Uint8Array | "none" | "missing",
+  cache: "memory" | "miss" = "miss",
 ): AppAnswer => {
   if (read === "missing") return textAnswer(404, "Not found.");
   return {
     status: decision.status,
-    headers: { ...decision.headers, [STATIC_CACHE_HEADER]: "miss" },
+    headers: { ...decision.headers, [STATIC_CACHE_HEADER]: cache },
     body: read === "none" ? null : read,
   };
 };

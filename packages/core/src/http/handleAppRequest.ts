@@ -147,10 +147,13 @@ export const handleAppRequest = (
           decision,
           manifestKey === undefined ? undefined : manifests.get(manifestKey),
         );
-        if (read === undefined) return answerToResponse(staticFileAnswer(decision, "none"));
+        // Nothing to read (HEAD, 304): answered from the manifest in memory, no store read to count.
+        if (read === undefined) return answerToResponse(staticFileAnswer(decision, "none", "memory"));
         const object = yield* assets.getObject(read.key, read.range).pipe(Effect.orDie);
         return answerToResponse(
-          staticFileAnswer(decision, Option.isNone(object) ? "missing" : object.value.body),
+          Option.isNone(object)
+            ? staticFileAnswer(decision, "missing")
+            : staticFileAnswer(decision, object.value.body, object.value.cache ?? "miss"),
         );
       });
 

@@ -21,6 +21,11 @@ export interface ByteRange {
 export interface StoredAsset extends AssetMetadata {
   readonly body: Uint8Array;
   readonly size: number;
+  /**
+   * `memory` when the adapter answered from bytes it already held in memory; absent when it read its
+   * storage (D.3's `x-w7s-static-cache: miss`, which usage counts as a class B read).
+   */
+  readonly cache?: "memory";
 }
 
 /** Objects are written once under keys the core chooses (content-addressed), so writes are idempotent. */
