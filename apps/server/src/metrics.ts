@@ -32,11 +32,15 @@ interface Family {
 /** A counter per label set. */
 export interface Counter {
   readonly inc: (labels?: Labels, by?: number) => void;
+  /** The series of one label set, for a caller that counts it on every request (no key built per call). */
+  readonly series: (labels?: Labels) => { readonly inc: (by?: number) => void };
 }
 
 /** A histogram per label set, buckets in seconds. */
 export interface Histogram {
   readonly observe: (labels: Labels, seconds: number) => void;
+  /** The series of one label set, as `Counter.series`. */
+  readonly series: (labels: Labels) => { readonly observe: (seconds: number) => void };
 }
 
 /** Queue depth and age, when this server runs queues (the queue broker reports them; none yet). */
@@ -69,43 +73,71 @@ export const makeMetricsRegistry = (): MetricsRegistry => {
         render: () =>
           [...values.values()].map(({ labels, value }) => `${name}${labelText(labels)} ${number(value)}`),
       });
+      const held = (labels: Labels) => {
+        const key = keyOf(labels);
+        let entry = values.get(key);
+        if (entry === undefined) {
+          entry = { labels, value: 0 };
+          values.set(key, entry);
+        }
+        return entry;
+      };
       return {
         inc: (labels = {}, by = 1) => {
-          const key = keyOf(labels);
-          const held = values.get(key);
-          if (held === undefined) values.set(key, { labels, value: by });
-          else held.value += by;
+          held(labels).value += by;
+        },
+        series: (labels = {}) => {
+          const entry = held(labels);
+          return {
+            inc: (by = 1) => {
+              entry.value += by;
+            },
+          };
         },
       };
     },
     histogram: (name, help, buckets) => {
+      // Each observation lands in its one bucket (or past the last); the cumulative counts are summed on render.
       const series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
       families.push({
         name,
         help,
         type: "histogram",
         render: () =>
-          [...series.values()].flatMap(({ labels, counts, sum, count }) => [
-            ...buckets.map(
-              (bound, index) =>
-                `${name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[index]}`,
-            ),
-            `${name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`,
-            `${name}_sum${labelText(labels)} ${number(sum)}`,
-            `${name}_count${labelText(labels)} ${count}`,
-          ]),
+          [...series.values()].flatMap(({ labels, counts, sum, count }) => {
+            let below = 0;
+            return [
+              ...buckets.map((bound, index) => {
+                below += counts[index]!;
+                return `${name}_bucket${labelText({ ...labels, le: String(bound) })} ${below}`;
+              }),
+              `${name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`,
+              `${name}_sum${labelText(labels)} ${number(sum)}`,
+              `${name}_count${labelText(labels)} ${count}`,
+            ];
+          }),
       });
+      const held = (labels: Labels) => {
+        const key = keyOf(labels);
+        let entry = series.get(key);
+        if (entry === undefined) {
+          entry = { labels, counts: buckets.map(() => 0), sum: 0, count: 0 };
+          series.set(key, entry);
+        }
+        return entry;
+      };
+      const add = (entry: ReturnType<typeof held>, seconds: number) => {
+        let index = 0;
+        while (index < buckets.length && seconds > buckets[index]!) index += 1;
+        if (index < buckets.length) entry.counts[index]! += 1;
+        entry.sum += seconds;
+        entry.count += 1;
+      };
       return {
-        observe: (labels, seconds) => {
-          const key = keyOf(labels);
-          let held = series.get(key);
-          if (held === undefined) {
-            held = { labels, counts: buckets.map(() => 0), sum: 0, count: 0 };
-            series.set(key, held);
-          }
-          for (const [index, bound] of buckets.entries()) if (seconds <= bound) held.counts[index]! += 1;
-          held.sum += seconds;
-          held.count += 1;
+        observe: (labels, seconds) => add(held(labels), seconds),
+        series: (labels) => {
+          const entry = held(labels);
+          return { observe: (seconds) => add(entry, seconds) };
         },
       };
     },
@@ -197,14 +229,30 @@ export const makeServerMetrics = (sources: {
   registry.gauge("w7s_queue_oldest_message_age_seconds", "Age of the oldest waiting message per queue.", () =>
     (sources.queueStats?.() ?? []).map((stats) => [{ queue: stats.queue }, stats.oldestAgeSeconds] as const),
   );
+  // Every accounted response feeds these: a series is looked up by its label values once, on first use.
+  type Outcome = "success" | "error";
+  const appRequestSeries: Record<Outcome, Map<string, ReturnType<Counter["series"]>>> = {
+    success: new Map(),
+    error: new Map(),
+  };
+  const appRequestsOf = (source: string, outcome: Outcome) => {
+    let series = appRequestSeries[outcome].get(source);
+    if (series === undefined) {
+      series = appRequests.series({ source, outcome });
+      appRequestSeries[outcome].set(source, series);
+    }
+    return series;
+  };
+  const appLatencySeries: Partial<Record<Outcome, ReturnType<Histogram["series"]>>> = {};
+  const appLatencyOf = (outcome: Outcome) => (appLatencySeries[outcome] ??= appLatency.series({ outcome }));
 
   return {
     render: registry.render,
     /** An accounted app response. */
     appResponse: (source: string, status: number, durationMs: number) => {
       const outcome = outcomeOf(status);
-      appRequests.inc({ source, outcome });
-      appLatency.observe({ outcome }, durationMs / 1000);
+      appRequestsOf(source, outcome).inc();
+      appLatencyOf(outcome).observe(durationMs / 1000);
       if (status >= 500) errors.inc({ kind: "app_5xx" });
     },
     /** A response of the platform's own routes; `route` is the API's name, never the raw path. */
