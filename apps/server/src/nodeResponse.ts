@@ -96,6 +96,8 @@ export const writeBackendResponse = (
     stream?.destroy();
     response.writeHead(status, headers);
     if (bodyless || body === undefined || body.length === 0) response.end();
+    // As for prepared answers: a small body as a latin1 string goes out in one write with the headers.
+    else if (body.length <= LATIN1_BODY_BYTES) response.end(body.toString("latin1"), "latin1");
     else response.end(body);
     return;
   }

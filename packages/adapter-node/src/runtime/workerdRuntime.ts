@@ -100,6 +100,8 @@ interface Deployment {
   process: WorkerdProcess | undefined;
   starting: Promise<WorkerdProcess> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
+  /** When the last request was sent (`performance.now()`), read by the idle timer. */
+  lastUsedAt: number;
   inFlight: number;
   /** The module graph has loaded once, so later (re)starts skip the compile check. */
   validated: boolean;
@@ -236,13 +238,20 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     await running?.stop();
   };
 
-  const scheduleIdleStop = (deployment: Deployment) => {
-    if (deployment.idleTimer !== undefined) clearTimeout(deployment.idleTimer);
+  // A request only notes the time: one timer per running backend checks it when it fires and sets itself
+  // again for the rest of the idle time, instead of a timer cleared and set on every request.
+  const armIdleTimer = (deployment: Deployment, delayMs: number) => {
     deployment.idleTimer = setTimeout(() => {
-      if (deployment.inFlight === 0) void stopProcess(deployment);
-      else scheduleIdleStop(deployment);
-    }, idleTimeoutMs);
+      deployment.idleTimer = undefined;
+      const idleFor = performance.now() - deployment.lastUsedAt;
+      if (deployment.inFlight === 0 && idleFor >= idleTimeoutMs) void stopProcess(deployment);
+      else armIdleTimer(deployment, Math.max(1, idleTimeoutMs - idleFor));
+    }, delayMs);
     deployment.idleTimer.unref();
+  };
+  const scheduleIdleStop = (deployment: Deployment) => {
+    deployment.lastUsedAt = performance.now();
+    if (deployment.idleTimer === undefined) armIdleTimer(deployment, idleTimeoutMs);
   };
 
   /** `objects` overrides where stateful objects live (publish checks a bundle without touching the app's). */
@@ -337,6 +346,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     process: undefined,
     starting: undefined,
     idleTimer: undefined,
+    lastUsedAt: 0,
     inFlight: 0,
     validated,
   });
