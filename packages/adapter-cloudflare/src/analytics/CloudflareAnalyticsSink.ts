@@ -38,7 +38,8 @@ export const ANALYTICS_DOUBLES = ["count", "status", "durationMs"] as const sati
 const REQUEST_ONLY = new Set<string>(["host", "path", "userAgent", "colo"]);
 const DOUBLE_DEFAULTS = { count: 1, status: 0, durationMs: 0 } as const;
 
-// Analytics Engine refuses an index over 96 bytes; G.3 caps every blob at 1024 characters.
+// G.3: the index at most 96 characters (Analytics Engine refuses one over 96 bytes; owner/repo slugs are
+// ASCII, so characters are bytes), every blob at most 1024 characters.
 const text = (value: string | undefined, max = 1024) => (value ?? "").slice(0, max);
 const finite = (value: number | undefined, fallback: number) =>
   value !== undefined && Number.isFinite(value) ? value : fallback;
