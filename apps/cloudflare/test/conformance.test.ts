@@ -11,6 +11,9 @@ defineConformanceSuite(
     const harness = await startCoreHarness({
       port,
       persistDir: options.dataDir,
+      // With Analytics Engine bound, as an operator who sets W7S_ANALYTICS_DATASET runs it: the suite's
+      // analytics scenarios then show the API still answers the control plane's exact counts.
+      analytics: true,
       vars: {
         W7S_PUBLIC_PORT: String(port),
         W7S_DEPLOY_TOKEN: options.deployToken,

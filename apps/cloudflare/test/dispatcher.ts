@@ -94,3 +94,63 @@ export default function (env) {
   };
 }
 `;
+
+/**
+ * In the user plane: the tail consumer of every script whose upload names the core Worker in
+ * `tail_consumers`. Miniflare delivers each invocation's traces here; they go on, JSON-serialised as
+ * workerd produced them, to the core Worker's own `tail` handler in the other Miniflare (`TEST_ENTRY_SOURCE`).
+ * One change: local workerd leaves `scriptName` null, where Cloudflare names the dispatch script that
+ * produced the trace; the harness passes that name in the tail's props and it is filled in only when null.
+ */
+export const TAIL_FORWARDER_SOURCE = `
+export default {
+  async tail(traces, env, ctx) {
+    const named = traces.map((trace) => {
+      const plain = JSON.parse(JSON.stringify(trace));
+      return { ...plain, scriptName: plain.scriptName ?? ctx.props.scriptName };
+    });
+    await env.CORE.fetch("http://tail/", { method: "POST", body: JSON.stringify(named) });
+  },
+};
+`;
+
+/**
+ * In the core's Miniflare: the bundled core Worker (`./worker.js`) re-exported unchanged, plus one test-only
+ * entrypoint for the harness. Production deploys `worker.js` itself, which has no such entrypoint.
+ * `POST /tail` hands forwarded traces to the Worker's real `tail(traces, env, ctx)`; `GET /analytics` answers
+ * the data points `ANALYTICS_RECORDER_SOURCE` kept in this isolate.
+ */
+export const TEST_ENTRY_SOURCE = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+import worker from "./worker.js";
+export * from "./worker.js";
+export default worker;
+export class TestHooks extends WorkerEntrypoint {
+  async fetch(request) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/tail") {
+      await worker.tail(await request.json(), this.env, this.ctx);
+      return new Response(null, { status: 204 });
+    }
+    if (pathname === "/analytics") return Response.json(globalThis.__w7sAnalyticsDataPoints ?? []);
+    return new Response(null, { status: 404 });
+  }
+}
+`;
+
+/**
+ * In the core's Miniflare: the core Worker's `ANALYTICS` binding. Miniflare's own Analytics Engine simulator
+ * drops every point and offers no way to read them back, so this one keeps each point (as the JSON the
+ * product would receive) in the core Worker's isolate, where the test entry's `GET /analytics` reads them.
+ * The write stays synchronous, as `writeDataPoint` is.
+ */
+export const ANALYTICS_RECORDER_SOURCE = `
+export default function () {
+  globalThis.__w7sAnalyticsDataPoints ??= [];
+  return {
+    writeDataPoint(point) {
+      globalThis.__w7sAnalyticsDataPoints.push(JSON.parse(JSON.stringify(point ?? {})));
+    },
+  };
+}
+`;

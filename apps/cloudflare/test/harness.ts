@@ -2,6 +2,8 @@
  * Runs the core Worker inside workerd (Miniflare) with every binding its generated config declares: the
  * control-plane Durable Object (SQLite), R2, the platform Queue with the Worker as consumer, the Workflow
  * class, and a dispatch namespace whose scripts are the ones uploaded to the local Cloudflare REST stand-in.
+ * An uploaded script whose metadata names the core Worker as tail consumer has its traces handed to the core
+ * Worker's `tail` handler; with `analytics`, `ANALYTICS` is bound and its data points can be read back.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +16,14 @@ import { CORE_COMPATIBILITY_DATE } from "@w7s/cloudflare-ops/coreWorker";
 import { Effect } from "effect";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, type WorkerOptions } from "miniflare";
-import { D1_SHIM_SOURCE, DISPATCHER_WORKER_SOURCE, PLATFORM_BRIDGE_SOURCE } from "./dispatcher.js";
+import {
+  ANALYTICS_RECORDER_SOURCE,
+  D1_SHIM_SOURCE,
+  DISPATCHER_WORKER_SOURCE,
+  PLATFORM_BRIDGE_SOURCE,
+  TAIL_FORWARDER_SOURCE,
+  TEST_ENTRY_SOURCE,
+} from "./dispatcher.js";
 
 export const CORE_WORKER = "w7s-core";
 export const DISPATCH_NAMESPACE = "w7s-isolate";
@@ -39,6 +48,8 @@ export interface CoreHarness {
   readonly userPlane: Miniflare;
   readonly standIn: Awaited<ReturnType<typeof startCloudflareApiStandIn>>;
   readonly scripts: ReadonlyMap<string, ScriptUploadEvent>;
+  /** The data points the core Worker wrote to `ANALYTICS` so far, in order (none unless `analytics` is set). */
+  readonly dataPoints: () => Promise<ReadonlyArray<AnalyticsEngineDataPoint>>;
   readonly close: () => Promise<void>;
 }
 
@@ -48,6 +59,8 @@ export interface CoreHarnessOptions {
   readonly persistDir?: string;
   /** The HTTP port (default: any free one). */
   readonly port?: number;
+  /** Bind the core Worker's optional `ANALYTICS` dataset, recording its data points in `dataPoints`. */
+  readonly analytics?: boolean;
 }
 
 /** A port nothing listens on now. */
@@ -64,6 +77,7 @@ export const freePort = async (): Promise<number> => {
 };
 
 const PLATFORM_SERVICE_BINDINGS = new Set(["PlatformService"]);
+const TAIL_FORWARDER = "w7s-tail-forwarder";
 
 /** The user plane's worker for one uploaded script, with the bindings its metadata declares. */
 const userWorkerOptions = (
@@ -76,6 +90,7 @@ const userWorkerOptions = (
     compatibility_date: string;
     compatibility_flags?: string[];
     bindings: Array<Record<string, string> & { type: string; name: string }>;
+    tail_consumers?: ReadonlyArray<{ service: string }>;
   };
   const decoder = new TextDecoder();
   const bindings: Record<string, string> = {};
@@ -118,6 +133,10 @@ const userWorkerOptions = (
     wrappedBindings,
     durableObjects,
     serviceBindings,
+    // The upload's tail consumer is the core Worker: its traces go to the forwarder, which hands them to it.
+    ...(metadata.tail_consumers?.some((consumer) => consumer.service === CORE_WORKER)
+      ? { tails: [{ name: TAIL_FORWARDER, props: { scriptName: event.scriptName } }] }
+      : {}),
   };
 };
 
@@ -135,10 +154,26 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
     script: "export default { fetch: () => new Response(null, { status: 404 }) };",
   };
   const d1Shim: WorkerOptions = { name: "w7s-d1-shim", modules: true, script: D1_SHIM_SOURCE };
+  const tailForwarder: WorkerOptions = {
+    name: TAIL_FORWARDER,
+    modules: true,
+    script: TAIL_FORWARDER_SOURCE,
+    compatibilityDate: COMPATIBILITY_DATE,
+    serviceBindings: {
+      CORE: async (request: Request) => {
+        const hooks = await core!.getWorker("w7s-test-hooks");
+        return (await hooks.fetch("http://hooks/tail", {
+          method: "POST",
+          body: await request.text(),
+        })) as unknown as Response;
+      },
+    },
+  };
   let d1Target = { url: "", accountId: "", token: "" };
   const userPlaneWorkers = () => [
     placeholder,
     d1Shim,
+    tailForwarder,
     ...[...scripts.values()].map((event) => userWorkerOptions(event, platform, d1Target)),
   ];
   const userPlane = new Miniflare({
@@ -199,8 +234,11 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
     workers: [
       {
         name: CORE_WORKER,
-        modules: true,
-        script: await coreWorkerScript(),
+        modulesRoot: "/",
+        modules: [
+          { type: "ESModule", path: "/entry.js", contents: TEST_ENTRY_SOURCE },
+          { type: "ESModule", path: "/worker.js", contents: await coreWorkerScript() },
+        ],
         compatibilityDate: COMPATIBILITY_DATE,
         compatibilityFlags: ["nodejs_compat"],
         bindings: {
@@ -222,6 +260,19 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
         },
         workflows: { W7S_WORKFLOWS: { name: "w7s-workflows", className: "W7sWorkflow" } },
         serviceBindings: { DISPATCHER: { name: "w7s-dispatcher", entrypoint: "Dispatcher" } },
+        ...(options.analytics === true
+          ? { wrappedBindings: { ANALYTICS: { scriptName: "w7s-analytics-recorder" } } }
+          : {}),
+      },
+      ...(options.analytics === true
+        ? [{ name: "w7s-analytics-recorder", modules: true, script: ANALYTICS_RECORDER_SOURCE }]
+        : []),
+      {
+        name: "w7s-test-hooks",
+        modules: true,
+        script: PLATFORM_BRIDGE_SOURCE,
+        compatibilityDate: COMPATIBILITY_DATE,
+        serviceBindings: { PLATFORM: { name: CORE_WORKER, entrypoint: "TestHooks" } },
       },
       {
         name: "w7s-dispatcher",
@@ -265,6 +316,10 @@ export const startCoreHarness = async (options: CoreHarnessOptions = {}): Promis
     userPlane,
     standIn,
     scripts,
+    dataPoints: async () => {
+      const hooks = await coreInstance.getWorker("w7s-test-hooks");
+      return (await (await hooks.fetch("http://hooks/analytics")).json()) as AnalyticsEngineDataPoint[];
+    },
     close: async () => {
       await coreInstance.dispose();
       await userPlane.dispose();

@@ -1,4 +1,11 @@
 /** Public API of @w7s/adapter-cloudflare: the W7S ports on Cloudflare and the pieces the core Worker exports. */
+export {
+  ANALYTICS_BLOBS,
+  ANALYTICS_DOUBLES,
+  analyticsDataPointOf,
+  PLATFORM_INDEX,
+  writeAnalyticsTo,
+} from "./analytics/CloudflareAnalyticsSink.js";
 export type {
   ApiFailure,
   CloudflareApi,

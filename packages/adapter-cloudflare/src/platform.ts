@@ -19,6 +19,7 @@ import type {
   WorkflowEngine,
 } from "@w7s/core";
 import { Layer } from "effect";
+import { writeAnalyticsTo } from "./analytics/CloudflareAnalyticsSink.js";
 import type { CloudflareApi } from "./api.js";
 import { cloudflareAssetStoreLayer } from "./assets/CloudflareAssetStore.js";
 import { cloudflareDomainVerifierLayer, cloudflareIdsLayer, type DohOptions } from "./domains.js";
@@ -43,7 +44,10 @@ export interface CoreBindings {
   readonly W7S_WORKFLOWS: Workflow<WorkflowParams>;
   /** Optional: the deployments KV namespace, a mirror of the live deployment records (`deploymentMirror.ts`). */
   readonly DEPLOYMENTS_KV?: KVNamespace;
-  /** Optional: Analytics Engine for platform events (written beside the control plane's rows). */
+  /**
+   * Optional: Analytics Engine for platform events, one data point per event written beside the control
+   * plane's rows (`CloudflareAnalyticsSink.ts`; the layout is in the README). The analytics API reads the rows.
+   */
   readonly ANALYTICS?: AnalyticsEngineDataset;
 }
 
@@ -83,10 +87,12 @@ export const cloudflarePlatformLayer = (
   options: CloudflarePlatformOptions,
 ): Layer.Layer<CloudflarePlatformServices> => {
   const control = controlPlaneStub(options.bindings.CONTROL_PLANE);
+  const { DEPLOYMENTS_KV, ANALYTICS } = options.bindings;
+  let stores: Layer.Layer<ControlPlaneServices> = controlPlaneLayer(control);
+  if (DEPLOYMENTS_KV !== undefined) stores = Layer.provideMerge(mirrorDeploymentsTo(DEPLOYMENTS_KV), stores);
+  if (ANALYTICS !== undefined) stores = Layer.provideMerge(writeAnalyticsTo(ANALYTICS), stores);
   return Layer.mergeAll(
-    options.bindings.DEPLOYMENTS_KV === undefined
-      ? controlPlaneLayer(control)
-      : Layer.provideMerge(mirrorDeploymentsTo(options.bindings.DEPLOYMENTS_KV), controlPlaneLayer(control)),
+    stores,
     cloudflareAssetStoreLayer(options.bindings.STATIC_ASSETS),
     cloudflareBackendRuntimeLayer({
       api: options.api.dispatch,
