@@ -222,7 +222,6 @@ const DAY_MS = 86_400_000;
 
 /** The responses of one source and status that an app gave since its tally was last settled. */
 interface ResponseGroup {
-  readonly source: RuntimeSource;
   readonly status: number;
   count: number;
   staticMisses: number;
@@ -421,7 +420,6 @@ export const makeRuntimeAccountant = (
       let group = byStatus.get(response.status);
       if (group === undefined) {
         group = {
-          source: response.source,
           status: response.status,
           count: 0,
           staticMisses: 0,
