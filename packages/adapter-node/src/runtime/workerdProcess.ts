@@ -5,6 +5,7 @@
 import { type ChildProcess, execFile, type SpawnOptions, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { makeRedactor, RuntimeError } from "@w7s/core";
 
@@ -52,11 +53,12 @@ const STARTUP_SETTLE_MS = 250;
  */
 const STARTUP_DATA_HEADROOM_MB = 2048;
 /**
- * What workerd itself allocates as load grows, on top of what it used for the first answer: its allocator
- * takes memory in 2 MB spans per thread and I/O buffers per connection. Without it a hello-world backend
- * settled at its first answer aborted (`mprotect … Cannot allocate memory`) under 16 concurrent connections.
+ * What workerd itself allocates as load grows, on top of what it used for the first answer and the V8 heap
+ * (`memoryLimitMb`): I/O buffers per connection, V8's young generation, and its allocator's caches, which
+ * are kept per CPU. A hello-world backend with log capture and a 256 MB heap limit grew 415 MB past its
+ * first answer under 16-128 connections on 2 CPUs, and aborted with 128 MB of headroom.
  */
-const RUNTIME_DATA_HEADROOM_MB = 128;
+const RUNTIME_DATA_HEADROOM_MB = 256 + 8 * availableParallelism();
 const COMPILE_FAILURE = /service app: Uncaught|Fatal uncaught/;
 const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((path) => existsSync(path));
 const MIB = 1024 * 1024;
