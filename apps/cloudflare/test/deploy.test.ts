@@ -90,14 +90,30 @@ describe("the core Worker in workerd", () => {
     expect(count).toBeGreaterThanOrEqual(5);
   });
 
-  it("mirrors the live record to the deployments KV namespace", async () => {
+  it("serves the live deployment that the deployments KV namespace holds, or the control plane's without one", async () => {
     const kv = await harness.mf.getKVNamespace("DEPLOYMENTS_KV");
-    const live = (await kv.get("deployment:v1:production:acme:shop", "json")) as {
-      deploymentId: string;
-      record: { commitSha?: string };
-    } | null;
-    expect(live?.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await kv.get(`deployment-record:v1:${live!.deploymentId}`)).not.toBeNull();
+    const liveKey = "deployment:v1:production:acme:shop";
+    const live = await kv.get(liveKey);
+    const { deploymentId } = JSON.parse(live!) as { deploymentId: string };
+    expect(deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await kv.get(`deployment-record:v1:${deploymentId}`)).toBe(live);
+    // The first deployment (v1) is still stored under its id: made the live record, it is what serves.
+    const records = await kv.list({ prefix: "deployment-record:v1:" });
+    const values = await Promise.all(records.keys.map(({ name }) => kv.get(name)));
+    const v1 = values.find((value) => value !== null && value !== live && value.includes('"acme/shop"'));
+    expect(v1).toBeDefined();
+    try {
+      await kv.put(liveKey, v1!);
+      expect(await (await get("acme.w7s.localhost", "/shop/api/items")).json()).toMatchObject({
+        version: "v1",
+      });
+      await kv.delete(liveKey);
+      expect(await (await get("acme.w7s.localhost", "/shop/api/items")).json()).toMatchObject({
+        version: "v2",
+      });
+    } finally {
+      await kv.put(liveKey, live!);
+    }
   });
 
   it("answers the deploy of a backend that does not start with the B.8 error and keeps serving", async () => {

@@ -55,8 +55,8 @@ export {
   controlPlaneLayer,
   controlPlaneStub,
 } from "./state/controlPlaneClient.js";
-export { liveKeyOf, mirrorDeploymentsTo, recordKeyOf } from "./state/deploymentMirror.js";
 export { durableObjectDatabase } from "./state/durableObjectDatabase.js";
+export { deploymentsOnKv, liveKeyOf, readLiveDeployment, recordKeyOf } from "./state/kvDeployments.js";
 export {
   cloudflareWorkflowEngineLayer,
   makeCloudflareWorkflowEngine,

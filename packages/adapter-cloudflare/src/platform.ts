@@ -32,7 +32,7 @@ import {
   controlPlaneLayer,
   controlPlaneStub,
 } from "./state/controlPlaneClient.js";
-import { mirrorDeploymentsTo } from "./state/deploymentMirror.js";
+import { deploymentsOnKv } from "./state/kvDeployments.js";
 import { cloudflareWorkflowEngineLayer, type WorkflowParams } from "./workflows/CloudflareWorkflowEngine.js";
 
 /** The bindings of the core Worker the adapter reads (names as the generated wrangler config binds them). */
@@ -42,7 +42,10 @@ export interface CoreBindings {
   readonly DISPATCHER: DispatchNamespace;
   readonly W7S_QUEUE: Queue<PlatformQueueMessage>;
   readonly W7S_WORKFLOWS: Workflow<WorkflowParams>;
-  /** Optional: the deployments KV namespace, a mirror of the live deployment records (`deploymentMirror.ts`). */
+  /**
+   * The deployments KV namespace, where requests read their app's live deployment (`kvDeployments.ts`).
+   * Without it every lookup goes to the control plane object.
+   */
   readonly DEPLOYMENTS_KV?: KVNamespace;
   /**
    * Optional: Analytics Engine for platform events, one data point per event written beside the control
@@ -89,7 +92,7 @@ export const cloudflarePlatformLayer = (
   const control = controlPlaneStub(options.bindings.CONTROL_PLANE);
   const { DEPLOYMENTS_KV, ANALYTICS } = options.bindings;
   let stores: Layer.Layer<ControlPlaneServices> = controlPlaneLayer(control);
-  if (DEPLOYMENTS_KV !== undefined) stores = Layer.provideMerge(mirrorDeploymentsTo(DEPLOYMENTS_KV), stores);
+  if (DEPLOYMENTS_KV !== undefined) stores = Layer.provideMerge(deploymentsOnKv(DEPLOYMENTS_KV), stores);
   if (ANALYTICS !== undefined) stores = Layer.provideMerge(writeAnalyticsTo(ANALYTICS), stores);
   return Layer.mergeAll(
     stores,
