@@ -20,6 +20,7 @@ import {
   openControlPlaneDatabase,
   runPostgres,
 } from "../store/controlPlaneDatabase.js";
+import { rowInsertText } from "../store/sqlite.js";
 import { usageFailure } from "../usage/usageRecords.js";
 import { analyticsEvents, OBSERVABILITY_DDL, pgAnalyticsEvents } from "./schema.js";
 
@@ -61,7 +62,7 @@ const EVENT_COLUMNS = [
   "duration_ms",
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
-const SQLITE_INSERT = `insert into analytics_events (${EVENT_COLUMNS.join(", ")}) values (${EVENT_COLUMNS.map(() => "?").join(", ")})`;
+const SQLITE_INSERT = rowInsertText("analytics_events", EVENT_COLUMNS);
 
 /** G.3 limits: the index (repository) up to 96 characters, every other text field up to 1024. */
 const blob = (value: string | undefined, max = 1024) => (value ?? "").slice(0, max);

@@ -14,6 +14,7 @@ import {
   openControlPlaneDatabase,
   runPostgres,
 } from "../store/controlPlaneDatabase.js";
+import { rowInsertText } from "../store/sqlite.js";
 import { usageFailure } from "../usage/usageRecords.js";
 import { appLogs, OBSERVABILITY_DDL, pgAppLogs } from "./schema.js";
 
@@ -73,6 +74,19 @@ const decodeCursor = (
 };
 
 const BATCH = 200;
+
+const LOG_COLUMNS = [
+  "environment",
+  "org_slug",
+  "repo_slug",
+  "ts",
+  "id",
+  "kind",
+  "level",
+  "record",
+  "expires_at",
+] as const satisfies ReadonlyArray<keyof LogRow>;
+const SQLITE_INSERT = rowInsertText("app_logs", LOG_COLUMNS, "on conflict do nothing");
 
 export const makeLogStore = (rows: LogRows): LogStore["Service"] => {
   const attempt = <A>(operation: string, body: () => Promise<A>) =>
@@ -164,14 +178,15 @@ export const embeddedRows = (database: Extract<ControlPlaneDatabase, { dialect: 
   const q = db.builder;
   const t = appLogs;
   return {
+    // Every captured console line passes here: one prepared statement run per row, never a query built
+    // per batch.
     insert: async (batch) =>
       db.transaction(() => {
-        db.run(
-          q
-            .insert(t)
-            .values([...batch])
-            .onConflictDoNothing(),
-        );
+        for (const row of batch)
+          db.query(
+            SQLITE_INSERT,
+            LOG_COLUMNS.map((column) => row[column]),
+          );
       }),
     page: async (page) =>
       db.all<{ record: string }>(
@@ -193,13 +208,7 @@ const postgresRows = (database: Extract<ControlPlaneDatabase, { dialect: "postgr
   const t = pgAppLogs;
   return {
     insert: async (batch) => {
-      await runPostgres(
-        client,
-        q
-          .insert(t)
-          .values([...batch])
-          .onConflictDoNothing(),
-      );
+      await client`insert into w7s_app_logs ${client(batch as never, ...LOG_COLUMNS)} on conflict do nothing`;
     },
     page: (page) =>
       runPostgres<{ record: string }>(

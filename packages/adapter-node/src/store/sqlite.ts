@@ -29,6 +29,13 @@ export interface EmbeddedDatabase {
   readonly close: () => void;
 }
 
+/**
+ * `insert into <table> (<columns>) values (?, …)` plus `suffix`: the text of a statement a hot path prepares
+ * once (through `query`) and runs per row, instead of building a multi-row insert for every batch.
+ */
+export const rowInsertText = (table: string, columns: ReadonlyArray<string>, suffix = ""): string =>
+  `insert into ${table} (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})${suffix === "" ? "" : ` ${suffix}`}`;
+
 const openDatabases = new Map<string, { database: EmbeddedDatabase; users: number }>();
 
 const open = (file: string): EmbeddedDatabase => {
