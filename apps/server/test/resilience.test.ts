@@ -41,17 +41,22 @@ const get = async (port: number, path: string) => {
   return { status: response.status, body: await response.text() };
 };
 
+/**
+ * A server on a fresh data directory. Load tests go over the free tier's burst windows (F.6) at once: the
+ * owner is exempt (F.7), as an operator's load test would be.
+ */
+const startLoadServer = () =>
+  startServer({
+    ...DEFAULT_SETTINGS,
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), "w7s-load-")),
+    deployToken: TOKEN,
+    limitExemptOwners: ["load"],
+  });
+
 describe("redeploying under load (DECISIONS 6)", () => {
   it("ten redeploys while clients keep requesting: no failures, every answer from the old or the new version", async () => {
-    const server = await startServer({
-      ...DEFAULT_SETTINGS,
-      port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), "w7s-load-")),
-      deployToken: TOKEN,
-      // Eleven deploys and a few thousand requests a minute are over the free tier's burst windows (F.6):
-      // the owner is exempt (F.7), as an operator's load test would be.
-      limitExemptOwners: ["load"],
-    });
+    const server = await startLoadServer();
     try {
       expect((await deployTo(server.url, app(0))).status).toBe(200);
       let live = 0;
@@ -117,13 +122,7 @@ console.log(JSON.stringify(statuses));
 
 describe("a backend under sustained load", () => {
   it("keeps answering: the memory limit leaves room for workerd's own growth under load", async () => {
-    const server = await startServer({
-      ...DEFAULT_SETTINGS,
-      port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), "w7s-load-")),
-      deployToken: TOKEN,
-      limitExemptOwners: ["load"],
-    });
+    const server = await startLoadServer();
     try {
       expect((await deployTo(server.url, app(1))).status).toBe(200);
       // With 128 MB of headroom past its first answer, workerd aborted after about 50,000 of these (64
