@@ -168,7 +168,7 @@ const compare = async <Name extends string>(
 };
 
 /** A plain Node server (`nodeReference.ts`) on a free port: the ceiling of a Node process on this machine. */
-const startReference = async (mode: "static" | "proxy", target: string) => {
+const startReference = async (mode: "static" | "proxy" | "lean", target: string) => {
   const referencePort = await freePort();
   children.push(
     spawn(
@@ -212,12 +212,14 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
   await waitFor(`http://127.0.0.1:${barePort}/`);
   await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
   const proxyPort = await startReference("proxy", join(bareDir, "w.sock"));
+  const leanPort = await startReference("lean", join(bareDir, "w.sock"));
   const backendRuns = await compare({
     ours: { port, path: "/hello/", host: "bench.w7s.localhost" },
     bare: { port: barePort, path: "/" },
     plainProxy: { port: proxyPort, path: "/" },
+    leanProxy: { port: leanPort, path: "/" },
   });
-  const { ours: throughServer, bare, plainProxy } = backendRuns;
+  const { ours: throughServer, bare, plainProxy, leanProxy } = backendRuns;
   line(
     "hello-world backend, requests/s",
     throughServer.requestsPerSecond,
@@ -233,6 +235,14 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
     "req/s",
     "a Node hop and nothing else",
     "plain",
+  );
+  line(
+    "  reference: lean node:net proxy, req/s",
+    leanProxy.requestsPerSecond,
+    bare.requestsPerSecond,
+    "req/s",
+    "no node:http on either side",
+    "lean ",
   );
   if (throughServer.failures + bare.failures > 0) {
     console.log(`  non-2xx/3xx answers: ours ${throughServer.failures}, bare ${bare.failures}`);
