@@ -2,9 +2,8 @@
  * The server's synchronous request path. A GET or HEAD on a runtime host whose deployment, manifest and
  * file are in the stores' memory is answered right here: `answerAppRequestSync` decides (the core's
  * rules, the same as the HTTP app's), and the answer, or the backend's streamed response, is written
- * straight to Node's response. Everything else is left to the HTTP app, untouched.
+ * straight to the client. Everything else is left to the HTTP app, untouched.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BackendStreams, CachedAssets, CachedDeployments } from "@w7s/adapter-node";
 import {
   type AppRef,
@@ -26,8 +25,8 @@ import {
   textAnswer,
 } from "@w7s/core";
 import { makeAnswerMemo } from "./answerMemo.js";
-import { headerPairs, plainRouteRequest, rawHeaderValue } from "./nodeRequest.js";
-import { prepareAnswer, writeAnswer, writeBackendResponse, writePrepared } from "./nodeResponse.js";
+import { type AnswerWriter, prepareAnswer } from "./answerWriter.js";
+import { headerPairs, type PlainRequest, rawHeaderValue, routeRequestOf } from "./plainRequest.js";
 
 export interface FastPathOptions {
   readonly config: PlatformConfig;
@@ -46,7 +45,7 @@ export interface FastPathOptions {
 }
 
 /** Answers `request` and returns true, or returns false having written nothing (the HTTP app answers). */
-export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
+export type FastPath = (request: PlainRequest, writer: AnswerWriter) => boolean;
 
 export const makeFastPath = (options: FastPathOptions): FastPath => {
   const { config, backends } = options;
@@ -67,7 +66,7 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
   };
   /** Hands a written answer to accounting, as the HTTP app does (D.8). */
   const account = (
-    request: IncomingMessage,
+    request: PlainRequest,
     served: ServedApp,
     source: RuntimeSource,
     status: number,
@@ -75,17 +74,17 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     started: number,
   ) => {
     if (accounting === undefined) return;
-    const target = request.url ?? "/";
+    const { target } = request;
     const query = target.indexOf("?");
     accounting.account({
       served,
       source,
       status,
       staticCache: staticCache ?? null,
-      method: request.method ?? "GET",
-      host: request.headers.host ?? "",
+      method: request.method,
+      host: request.host,
       path: query < 0 ? target : target.slice(0, query),
-      userAgent: request.headers["user-agent"] ?? "",
+      userAgent: request.headers.get("user-agent") ?? "",
       durationMs: performance.now() - started,
     });
   };
@@ -96,8 +95,8 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
   });
 
   const callBackend = (
-    request: IncomingMessage,
-    response: ServerResponse,
+    request: PlainRequest,
+    writer: AnswerWriter,
     call: SyncBackendCall,
     started: number,
   ) => {
@@ -105,13 +104,13 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     const url = new URL(dispatch.url);
     const headers = Object.fromEntries(backendRequestHeaders(headerPairs(request.rawHeaders), dispatch));
     headers["host"] = url.host;
-    const method = request.method!;
+    const { method } = request;
     void backends
       .dispatch(call.deploymentId, { method, path: `${url.pathname}${url.search}`, headers })
       .then((result) => {
         if (result._tag === "Failure") {
           const failed = finalizeAnswer(runtimeFailureAnswer(result.failure), method, served);
-          writeAnswer(response, failed);
+          writer.prepared(prepareAnswer(failed));
           account(request, served, "worker", failed.status, undefined, started);
           return;
         }
@@ -122,7 +121,7 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
         const source = call.sourceOf(status, location);
         if (instead !== undefined) {
           answer.stream?.destroy();
-          writeAnswer(response, instead);
+          writer.prepared(prepareAnswer(instead));
           account(request, served, source, instead.status, instead.headers["x-w7s-static-cache"], started);
           return;
         }
@@ -133,22 +132,21 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
         for (let index = 0; index + 1 < raw.length; index += 2) answered.append(raw[index]!, raw[index + 1]!);
         applyResponseRules(answered, config.baseDomain, served);
         const bodyless = method === "HEAD" || status === 204 || status === 304;
-        writeBackendResponse(response, answer, answered, bodyless);
+        writer.backend(answer, answered, bodyless);
       })
       .catch(() => {
-        if (response.headersSent) response.destroy();
+        if (writer.headersSent) writer.destroy();
         else {
-          writeAnswer(
-            response,
-            finalizeAnswer(textAnswer(502, appRequestMessages.dispatchFailed), method, served),
+          writer.prepared(
+            prepareAnswer(finalizeAnswer(textAnswer(502, appRequestMessages.dispatchFailed), method, served)),
           );
           account(request, served, "worker", 502, undefined, started);
         }
       });
   };
 
-  const serve: FastPath = (request, response) => {
-    const routeRequest = plainRouteRequest(request);
+  const serve: FastPath = (request, writer) => {
+    const routeRequest = routeRequestOf(request);
     if (routeRequest === undefined) return false;
     const started = performance.now();
     // The HTTP app's guards answer these (431) before any app code runs.
@@ -158,7 +156,7 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     const known = memo.answer(routeRequest, lookups);
     if (known === undefined) return false;
     if (known.extra !== undefined) {
-      writePrepared(response, known.extra);
+      writer.prepared(known.extra);
       const { answer } = known;
       if (answer._tag === "Answer" && answer.accounted !== undefined)
         account(
@@ -171,22 +169,22 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
         );
       else if (answer._tag === "Answer" && answer.showcase === true)
         accounting?.showcase?.({
-          host: request.headers.host ?? "",
-          path: (request.url ?? "/").split("?")[0] ?? "/",
-          method: request.method ?? "GET",
-          userAgent: request.headers["user-agent"] ?? "",
+          host: request.host,
+          path: request.target.split("?")[0] ?? "/",
+          method: request.method,
+          userAgent: request.headers.get("user-agent") ?? "",
           status: answer.answer.status,
         });
-    } else if (known.answer._tag === "Backend") callBackend(request, response, known.answer, started);
+    } else if (known.answer._tag === "Backend") callBackend(request, writer, known.answer, started);
     return true;
   };
   // A failure before anything was written leaves the request to the HTTP app, which reports it properly.
-  return (request, response) => {
+  return (request, writer) => {
     try {
-      return serve(request, response);
+      return serve(request, writer);
     } catch (error) {
-      if (!response.headersSent) return false;
-      response.destroy(error instanceof Error ? error : undefined);
+      if (!writer.headersSent) return false;
+      writer.destroy(error instanceof Error ? error : undefined);
       return true;
     }
   };

@@ -1,7 +1,7 @@
 /**
  * Starts the self-host server: the Node Layers, the shared Hono app with runtime accounting, an HTTP
- * listener that tries the fast path (answers from memory, written straight to Node's response) before
- * handing a request to the app, the internal API socket with its delivery loops and scheduler, the hourly
+ * listener that tries the fast path (answers from memory, written straight to the client) before handing
+ * a request to the app, with the server's own HTTP/1.1 front reading its connections first, the internal API socket with its delivery loops and scheduler, the hourly
  * cleanup and, when configured, the operator listener that serves `/metrics`.
  */
 import {
@@ -46,12 +46,15 @@ import { Clock, Context, Effect, Exit, Layer, ManagedRuntime, Scope } from "effe
 import type { ServerSettings } from "./config.js";
 import { type FastPath, makeFastPath } from "./fastPath.js";
 import { makeServerMetrics, platformRoute } from "./metrics.js";
+import { plainRequestOf } from "./nodeRequest.js";
+import { nodeAnswerWriter } from "./nodeResponse.js";
 import {
   makeInternalSocketPath,
   type PlatformServicesHandle,
   startPlatformServices,
 } from "./platformServices.js";
 import { aiSettingsOf, notificationSettingsOf } from "./platformSettings.js";
+import { installSocketFront, type SocketFront } from "./socketFront.js";
 
 export interface RunningServer {
   /** `http://<host>:<port>` */
@@ -64,6 +67,8 @@ export interface RunningServer {
   readonly close: (graceMs?: number) => Promise<void>;
   /** How many requests each path has answered so far (diagnostics and tests). */
   readonly answered: () => { readonly fastPath: number; readonly httpApp: number };
+  /** How many of the fast path's answers the socket front wrote (the rest went through Node's server). */
+  readonly answeredOnSocket: () => number;
   /** Runs the hourly cleanup now; it still takes the hour's lock, so it runs once per hour across servers. */
   readonly cleanup: () => Promise<CleanupReport>;
   /** Counts everything accounting has noted so far (tests; the server does it every 100 ms). */
@@ -77,6 +82,14 @@ export interface RunningServer {
 export interface StartOptions {
   /** Try the fast path before the HTTP app (default true); false sends every request to the app. */
   readonly fastPath?: boolean;
+  /**
+   * Read connections with the server's own HTTP/1.1 front first (default true, with the fast path); false
+   * leaves every connection to Node's `http` server, which then tries the fast path itself.
+   */
+  readonly socketFront?: boolean;
+  /** How long an idle keep-alive connection stays open (default 5 s) and a request head may take (60 s). */
+  readonly keepAliveTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
   /**
    * The wall clock of every use case and of the delivery loops (tests move it to the next UTC day or skip
    * minutes ahead); the system clock when unset. A function is read as the clock's `now`.
@@ -184,6 +197,7 @@ export const startServer = async (
   let app: ReturnType<typeof makeHttpApp> | undefined;
   let fastPath: FastPath | undefined;
   const answered = { fastPath: 0, httpApp: 0 };
+  let answeredOnSocket = 0;
   const finished = () => {
     inFlight -= 1;
     if (inFlight === 0) drained?.();
@@ -201,13 +215,15 @@ export const startServer = async (
     return response;
   });
 
+  let front: SocketFront | undefined;
   const server = await new Promise<Server>((resolveListening, reject) => {
     const track = (response: ServerResponse) => {
       inFlight += 1;
       response.once("close", finished);
     };
     const listening = createServer((request, response) => {
-      if (fastPath?.(request, response) === true) {
+      const plain = fastPath === undefined ? undefined : plainRequestOf(request);
+      if (plain !== undefined && fastPath?.(plain, nodeAnswerWriter(response)) === true) {
         answered.fastPath += 1;
         // Most fast-path answers are written before this returns; only backend calls are still in flight.
         if (!response.writableEnded) track(response);
@@ -217,6 +233,22 @@ export const startServer = async (
       track(response);
       void appListener(request, response);
     });
+    if (options.keepAliveTimeoutMs !== undefined) listening.keepAliveTimeout = options.keepAliveTimeoutMs;
+    if (options.headersTimeoutMs !== undefined) listening.headersTimeout = options.headersTimeoutMs;
+    if (options.fastPath !== false && options.socketFront !== false)
+      front = installSocketFront({
+        server: listening,
+        serve: (request, writer) => {
+          if (fastPath?.(request, writer) !== true) return false;
+          answered.fastPath += 1;
+          answeredOnSocket += 1;
+          return true;
+        },
+        started: () => {
+          inFlight += 1;
+        },
+        finished,
+      });
     listening.once("error", reject);
     listening.listen(settings.port, settings.host, () => resolveListening(listening));
   });
@@ -390,13 +422,18 @@ export const startServer = async (
     flushAccounting: () => run(counting.flush),
     deliverNotifications: () => run(deliverRound),
     answered: () => ({ ...answered }),
+    answeredOnSocket: () => answeredOnSocket,
     platform: { internalSocket: internalSocket.path, tick: platformServices.tick },
     close: async (graceMs = 10_000) => {
       for (const timer of timers) clearTimeout(timer);
       await new Promise<void>((done) => {
         server.close(() => done());
+        front?.close();
         if (inFlight === 0) return;
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          front?.destroyAll();
+        }, graceMs);
         drained = () => clearTimeout(timer);
       });
       if (metricsServer !== undefined) {
