@@ -54,6 +54,7 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     current: options.deployments.current,
     manifest: (key) => options.manifests.get(key) ?? NotCached,
     object: options.assets.object,
+    readAhead: options.assets.readAhead,
     domainRoutes: options.deployments.domainRoutes,
     ...(accounting === undefined
       ? {}

@@ -191,6 +191,19 @@ describe("D.2 / D.3 / D.4 the fast path answers byte for byte as the HTTP app do
     expect(fast.answered().fastPath - before).toBe(3);
   });
 
+  it("calls a backend from memory once the SPA index it may fall back to is read ahead, with no fallback needed", async () => {
+    await deploy(fast, "fullstack", { "dist/index.html": INDEX, "backend/index.js": BACKEND });
+    let byFastPath = 0;
+    for (let attempt = 0; attempt < 20 && byFastPath === 0; attempt += 1) {
+      const before = fast.answered().fastPath;
+      const answer = await send(fast, HOST, "/fullstack/api", "GET", {});
+      expect(answer.status).toBe(200);
+      byFastPath = fast.answered().fastPath - before;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(byFastPath).toBe(1);
+  });
+
   it("leaves requests with a body to the HTTP app", async () => {
     const before = fast.answered();
     const answer = await send(fast, HOST, "/spa/api", "POST", {});

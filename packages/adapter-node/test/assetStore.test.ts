@@ -266,4 +266,28 @@ describe("CachedAssets: the asset store's memory, without waiting", () => {
       }),
     );
   });
+
+  it("reads a small object ahead into memory when asked, once, and leaves unknown keys alone", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "w7s-assets-"));
+    const body = text("<h1>index</h1>");
+    await run(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(assetStoreLayer({ dataDir }));
+        const assets = Context.get(context, AssetStore);
+        const cached = Context.get(context, CachedAssets);
+        yield* assets.putObject("index", body, metadataOf(body));
+        expect(cached.object("index", undefined)).toBe(NotCached);
+        cached.readAhead("index");
+        cached.readAhead("index");
+        cached.readAhead("missing");
+        for (let waited = 0; cached.object("index", undefined) === NotCached && waited < 2_000; waited += 5)
+          yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)));
+        expect(new TextDecoder().decode(cached.object("index", undefined) as Uint8Array)).toBe(
+          "<h1>index</h1>",
+        );
+        // The store's own reads find it in memory too.
+        expect(Option.getOrThrow(yield* assets.getObject("index")).cache).toBe("memory");
+      }),
+    );
+  });
 });

@@ -180,6 +180,24 @@ const makeAssets = (
     return whole.subarray(offset, offset + wanted);
   };
 
+  const readingAhead = new Set<string>();
+  const readAhead = (key: string) => {
+    let row: IndexRow | undefined;
+    try {
+      row = objectRow(key);
+    } catch {
+      return;
+    }
+    if (row === undefined || row.size > SMALL_BLOB_BYTES) return;
+    const { blob, size } = row;
+    if (blobCache.has(blob) || readingAhead.has(blob)) return;
+    readingAhead.add(blob);
+    // A blob deleted meanwhile fails the read, and is then simply not cached.
+    void smallBlob(blob, size)
+      .catch(() => undefined)
+      .finally(() => readingAhead.delete(blob));
+  };
+
   const store: AssetStore["Service"] = {
     putObject: (key, body, metadata) =>
       Effect.tryPromise({
@@ -319,7 +337,7 @@ const makeAssets = (
         catch: failure("AssetStore.deleteManifest"),
       }),
   };
-  return { store, cached: { object: cachedObject } };
+  return { store, cached: { object: cachedObject, readAhead } };
 };
 
 /** AssetStore (and its CachedAssets) under `<dataDir>`; shares the embedded database with the DeploymentStore. */

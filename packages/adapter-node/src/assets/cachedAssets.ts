@@ -13,5 +13,7 @@ export class CachedAssets extends Context.Service<
      * or `NotCached` when reading them needs I/O (large objects, or not read yet).
      */
     readonly object: (key: string, range: ByteRange | undefined) => Cached<Uint8Array | undefined>;
+    /** Starts reading a small object into that cache, without waiting; nothing for large or unknown ones. */
+    readonly readAhead: (key: string) => void;
   }
 >()("@w7s/adapter-node/CachedAssets") {}

@@ -187,7 +187,12 @@ describe("D.2 / D.3 / D.4 answerAppRequestSync answers as handleAppRequest does"
   });
 
   it("leaves platform routes and things not in memory to the HTTP app", () => {
-    const lookups: SyncAppLookups = { ...syncLookups, object: () => NotCached };
+    const readAhead: string[] = [];
+    const lookups: SyncAppLookups = {
+      ...syncLookups,
+      object: () => NotCached,
+      readAhead: (key) => readAhead.push(key),
+    };
     const ask = (path: string, using = syncLookups) => {
       const incoming = request(path);
       return answerAppRequestSync(
@@ -202,6 +207,9 @@ describe("D.2 / D.3 / D.4 answerAppRequestSync answers as handleAppRequest does"
     // The SPA index a backend 404 may lead to is not in memory: the backend is not called from here.
     expect(ask("/app/settings", lookups)).toBeUndefined();
     expect(ask("/app/settings")?._tag).toBe("Backend");
+    // That index is read ahead (the HTTP app would not read it unless the backend answered 404); a file the
+    // request itself asks for is read by the HTTP app, so it is not.
+    expect(readAhead).toEqual(["object:app:index.html"]);
   });
 });
 

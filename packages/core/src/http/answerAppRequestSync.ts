@@ -42,6 +42,13 @@ export interface SyncAppLookups {
   readonly domainRoutes: (hostname: string) => Cached<readonly CustomDomainRoute[]>;
   /** The app's active suspension (D.2 step 6.3; a `RuntimeAccountant`'s `peekSuspension`); none without it. */
   readonly suspension?: (app: AppRef) => Cached<SuspensionView | undefined>;
+  /**
+   * Starts reading a stored object into memory, without waiting. Asked for the files a backend's answer
+   * may be replaced by (the SPA index, a worker-first exact file): the HTTP app reads those only when
+   * the backend's answer needs them, so without this a backend that never answers 404 would never be
+   * called from memory.
+   */
+  readonly readAhead?: (key: string) => void;
 }
 
 /** Who answered and how, for `RequestAccounting.account` (D.8). */
@@ -114,13 +121,16 @@ export const answerAppRequestSync = (
   const decision = decideRouteSync(request, { baseDomain: config.baseDomain }, routeLookups);
   if (decision === NotCached) return undefined;
 
-  const staticAnswer = (file: StaticFileDecision): Cached<AppAnswer> => {
+  const staticAnswer = (file: StaticFileDecision, readAhead = false): Cached<AppAnswer> => {
     const manifestKey = found.get(appKeyOf(file.served))?.record.targets.static?.manifestKey;
     const manifest = manifestKey === undefined ? undefined : lookups.manifest(manifestKey);
     if (manifest === NotCached) return NotCached;
     const read = staticObjectRead(file, manifest);
     const bytes = read === undefined ? "none" : lookups.object(read.key, read.range);
-    if (bytes === NotCached) return NotCached;
+    if (bytes === NotCached) {
+      if (readAhead && read !== undefined) lookups.readAhead?.(read.key);
+      return NotCached;
+    }
     // Every byte this path serves is already in memory: no read of the object store to count.
     return finalizeAnswer(staticFileAnswer(file, bytes ?? "missing", "memory"), request.method, file.served);
   };
@@ -139,8 +149,8 @@ export const answerAppRequestSync = (
     case "Backend": {
       const stored = found.get(appKeyOf(decision.served));
       if (stored === undefined) return undefined;
-      const exact = decision.exactStatic && staticAnswer(decision.exactStatic);
-      const fallback = decision.spaFallback && staticAnswer(decision.spaFallback);
+      const exact = decision.exactStatic && staticAnswer(decision.exactStatic, true);
+      const fallback = decision.spaFallback && staticAnswer(decision.spaFallback, true);
       if (exact === NotCached || fallback === NotCached) return undefined;
       const notFound = finalizeAnswer(decision.notFound.response, request.method, decision.served);
       return {
