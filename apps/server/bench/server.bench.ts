@@ -1,9 +1,10 @@
 /**
  * `pnpm bench` for the self-host server, every number a ratio against a baseline measured in the same run:
  *   1. a hello-world backend through the server vs the same module in a bare workerd process (and, for
- *      reference, a plain node:http proxy to that process);
- *   2. a static file through the server vs nginx serving the same file (skipped without nginx), and plain
- *      node:http serving the same bytes;
+ *      reference, the server with `--socket-front false`, a plain node:http proxy to that process and a
+ *      lean node:net one);
+ *   2. a static file through the server vs nginx serving the same file (skipped without nginx), and, for
+ *      reference, the server with `--socket-front false` and plain node:http serving the same bytes;
  *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy;
  *   4. a backend and a static file with usage accounting and log capture on (the default) vs a server with
  *      both off.
@@ -211,15 +212,21 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
   children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
   await waitFor(`http://127.0.0.1:${barePort}/`);
   await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
+  // The same server with every connection left to node:http: what the socket front is worth, in this run.
+  const nodeFront = await startServer(["--socket-front", "false"]);
+  await deploy(nodeFront.port, "hello", { "backend/index.js": strToU8(HELLO) });
+  await deploy(nodeFront.port, "site", { "dist/index.html": page });
+  await runLoad({ port: nodeFront.port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
   const proxyPort = await startReference("proxy", join(bareDir, "w.sock"));
   const leanPort = await startReference("lean", join(bareDir, "w.sock"));
   const backendRuns = await compare({
     ours: { port, path: "/hello/", host: "bench.w7s.localhost" },
     bare: { port: barePort, path: "/" },
+    onNodeHttp: { port: nodeFront.port, path: "/hello/", host: "bench.w7s.localhost" },
     plainProxy: { port: proxyPort, path: "/" },
     leanProxy: { port: leanPort, path: "/" },
   });
-  const { ours: throughServer, bare, plainProxy, leanProxy } = backendRuns;
+  const { ours: throughServer, bare, onNodeHttp, plainProxy, leanProxy } = backendRuns;
   line(
     "hello-world backend, requests/s",
     throughServer.requestsPerSecond,
@@ -228,6 +235,14 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
     "goal >= 0.6x",
   );
   line("hello-world backend, p50 latency", throughServer.p50Ms, bare.p50Ms, "ms   ", "reported");
+  line(
+    "  reference: the server with --socket-front false",
+    onNodeHttp.requestsPerSecond,
+    bare.requestsPerSecond,
+    "req/s",
+    "node:http reads every request",
+    "node ",
+  );
   line(
     "  reference: plain node:http proxy, req/s",
     plainProxy.requestsPerSecond,
@@ -272,13 +287,15 @@ http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html
     children.push(spawn(nginx, ["-p", root, "-c", join(root, "nginx.conf")], { stdio: "ignore" }));
     await waitFor(`http://127.0.0.1:${nginxPort}/`);
     await runLoad({ port, path: "/site/", host: "bench.w7s.localhost", durationMs: 500 });
+    await runLoad({ port: nodeFront.port, path: "/site/", host: "bench.w7s.localhost", durationMs: 500 });
     const plainPort = await startReference("static", join(root, "html", "index.html"));
     const staticRuns = await compare({
       ours: { port, path: "/site/", host: "bench.w7s.localhost" },
       nginx: { port: nginxPort, path: "/" },
+      onNodeHttp: { port: nodeFront.port, path: "/site/", host: "bench.w7s.localhost" },
       plainNode: { port: plainPort, path: "/" },
     });
-    const { ours, nginx: theirs, plainNode } = staticRuns;
+    const { ours, nginx: theirs, onNodeHttp: staticOnNodeHttp, plainNode } = staticRuns;
     line(
       "static file, requests/s",
       ours.requestsPerSecond,
@@ -287,6 +304,14 @@ http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html
       "goal >= 0.5x",
     );
     line("static file, p50 latency", ours.p50Ms, theirs.p50Ms, "ms   ", "reported");
+    line(
+      "  reference: the server with --socket-front false",
+      staticOnNodeHttp.requestsPerSecond,
+      theirs.requestsPerSecond,
+      "req/s",
+      "node:http reads every request",
+      "node ",
+    );
     line(
       "  reference: plain node:http, req/s",
       plainNode.requestsPerSecond,
@@ -300,6 +325,8 @@ http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html
   } else {
     console.log("static file vs nginx: skipped, no nginx here (`apt-get install nginx-light` to run it)");
   }
+
+  await nodeFront.stop();
 
   // 3. Deploy to first 200.
   const siteFiles: Record<string, Uint8Array> = {};

@@ -45,6 +45,8 @@ export interface ServerSettings {
   readonly usageAccounting: boolean;
   /** Capture every backend's console output, exceptions and failed outcomes (G.2). */
   readonly logCapture: boolean;
+  /** Read connections with the server's own HTTP/1.1 front first (false: Node's `http` server reads them all). */
+  readonly socketFront: boolean;
   /** How long captured log records are kept, seconds (clamped to 60 s … 30 days). */
   readonly logRetentionSeconds: number;
   /** Daily usage rollups older than this many days are deleted by the hourly cleanup. */
@@ -267,6 +269,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "capture backends' console output and exceptions for the logs API (true)",
   },
   {
+    key: "socketFront",
+    flag: "--socket-front",
+    env: "W7S_SOCKET_FRONT",
+    kind: "boolean",
+    help: "answer plain GET and HEAD requests from memory with the server's own HTTP/1.1 front (true)",
+  },
+  {
     key: "logRetentionSeconds",
     flag: "--log-retention-seconds",
     env: "W7S_LOG_RETENTION_SECONDS",
@@ -394,6 +403,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   maxCookieBytes: 8192,
   usageAccounting: true,
   logCapture: true,
+  socketFront: true,
   logRetentionSeconds: 604_800,
   usageRetentionDays: 14,
   staticRetentionDays: 7,

@@ -83,8 +83,9 @@ export interface StartOptions {
   /** Try the fast path before the HTTP app (default true); false sends every request to the app. */
   readonly fastPath?: boolean;
   /**
-   * Read connections with the server's own HTTP/1.1 front first (default true, with the fast path); false
-   * leaves every connection to Node's `http` server, which then tries the fast path itself.
+   * Read connections with the server's own HTTP/1.1 front first (default: the `socketFront` setting, true;
+   * only with the fast path); false leaves every connection to Node's `http` server, which then tries the
+   * fast path itself.
    */
   readonly socketFront?: boolean;
   /** How long an idle keep-alive connection stays open (default 5 s) and a request head may take (60 s). */
@@ -235,7 +236,7 @@ export const startServer = async (
     });
     if (options.keepAliveTimeoutMs !== undefined) listening.keepAliveTimeout = options.keepAliveTimeoutMs;
     if (options.headersTimeoutMs !== undefined) listening.headersTimeout = options.headersTimeoutMs;
-    if (options.fastPath !== false && options.socketFront !== false)
+    if (options.fastPath !== false && (options.socketFront ?? settings.socketFront))
       front = installSocketFront({
         server: listening,
         serve: (request, writer) => {
