@@ -3,10 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
 import { type RunningServer, startServer } from "../src/server.js";
+import { deployFiles } from "./support/deployFiles.js";
 
 const TOKEN = "fast-path-token";
 const INDEX = "<!doctype html><h1>spa</h1>";
@@ -39,17 +39,7 @@ const BACKEND = `export default {
 };`;
 
 const deploy = async (server: RunningServer, repo: string, files: Record<string, string>) => {
-  const response = await fetch(`${server.url}/api/v1/deploy`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      "content-type": "application/zip",
-      "x-github-repository": `fast/${repo}`,
-      "x-github-sha": "f".repeat(40),
-      "x-github-branch": "main",
-    },
-    body: zipSync(Object.fromEntries(Object.entries(files).map(([path, text]) => [path, strToU8(text)]))),
-  });
+  const response = await deployFiles(server.url, TOKEN, `fast/${repo}`, files, "f".repeat(40));
   expect(response.status).toBe(200);
 };
 

@@ -3,11 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/config.js";
 import { parseRequestHead } from "../src/requestHead.js";
 import { type RunningServer, startServer } from "../src/server.js";
+import { deployFiles } from "./support/deployFiles.js";
 
 const TOKEN = "socket-front-token";
 const HOST = "front.w7s.localhost";
@@ -44,17 +44,7 @@ export default {
 };`;
 
 const deploy = async (server: RunningServer, repo: string, files: Record<string, string>) => {
-  const response = await fetch(`${server.url}/api/v1/deploy`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      "content-type": "application/zip",
-      "x-github-repository": `front/${repo}`,
-      "x-github-sha": "e".repeat(40),
-      "x-github-branch": "main",
-    },
-    body: zipSync(Object.fromEntries(Object.entries(files).map(([path, text]) => [path, strToU8(text)]))),
-  });
+  const response = await deployFiles(server.url, TOKEN, `front/${repo}`, files, "e".repeat(40));
   expect(response.status).toBe(200);
 };
 
