@@ -76,6 +76,21 @@ describe("HTTP/1.1 client for backend sockets", () => {
     expect(stats.requests[0]).toBe("GET /x?y=1 HTTP/1.1\r\nhost: app.test\r\nx-one: 1");
   });
 
+  it("writes header values byte for byte: one character per byte, as they were received", async () => {
+    let received = Buffer.alloc(0);
+    const path = join(mkdtempSync(join(tmpdir(), "w7s-http1-")), "s.sock");
+    server = createServer((socket) => {
+      socket.on("data", (data: Buffer) => {
+        received = Buffer.concat([received, data]);
+        if (received.includes("\r\n\r\n")) socket.write("HTTP/1.1 204 No Content\r\n\r\n");
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(path, resolve));
+    const headers = { host: "app.test", "x-latin": "caf\u00e9" };
+    await client.request(path, { method: "GET", path: "/", headers }, new AbortController().signal);
+    expect(received.includes(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0d, 0x0a]))).toBe(true);
+  });
+
   it("decodes a chunked body sent a few bytes at a time, with extensions and trailers, and reuses the connection", async () => {
     const { path, stats } = await serve((_head, socket) => {
       const wire =

@@ -355,7 +355,9 @@ export const makeHttp1Client = () => {
       socket.on("close", onClose);
       socket.on("error", onError);
       signal.addEventListener("abort", onAbort, { once: true });
-      socket.write(written);
+      // Header values hold one character per byte received (Node and the socket front decode them so):
+      // written back byte for byte, as the HTTP app's client sends them too.
+      socket.write(written, "latin1");
     });
 
   return {
