@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -331,6 +331,57 @@ describe("idle backends", () => {
       await Effect.runPromise(idle.shutdown());
     }
   });
+});
+
+/** Pids of workerd processes running in a folder under `root`. */
+const workerdsUnder = (root: string): number[] =>
+  readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return (
+          readlinkSync(`/proc/${pid}/cwd`).startsWith(root) &&
+          readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+describe("a runtime shut down while backends start", () => {
+  it("leaves no workerd behind (a publish under way, a restart on request) and refuses later starts", async () => {
+    const shared = mkdtempSync(join(tmpdir(), "w7s-shutdown-"));
+    const hello = (id: string) => single(id, `export default { fetch() { return new Response("${id}"); } };`);
+    const first = makeWorkerdRuntime({ dataDir: shared });
+    await Effect.runPromise(first.service.publish(hello("kept")));
+    await Effect.runPromise(first.shutdown());
+    expect(workerdsUnder(shared)).toEqual([]);
+
+    const second = makeWorkerdRuntime({ dataDir: shared });
+    const restarting = Effect.runPromise(
+      Effect.result(second.service.dispatch("kept", new Request("http://app.test/"))),
+    );
+    const publishing = Effect.runPromise(Effect.result(second.service.publish(hello("new"))));
+    // Both processes are being spawned (their pid files exist) when the server stops.
+    await expect
+      .poll(
+        () =>
+          readdirSync(join(shared, "runtime"), { recursive: true }).filter((name) =>
+            String(name).endsWith(".pid"),
+          ).length,
+      )
+      .toBe(2);
+    await Effect.runPromise(second.shutdown());
+    await Promise.all([restarting, publishing]);
+    expect(workerdsUnder(shared)).toEqual([]);
+
+    const late = await Effect.runPromise(
+      Effect.result(second.service.dispatch("kept", new Request("http://app.test/"))),
+    );
+    expect(late._tag === "Failure" && late.failure.description).toBe("The server is stopping.");
+    expect(workerdsUnder(shared)).toEqual([]);
+  }, 30_000);
 });
 
 describe("a server killed with kill -9", () => {

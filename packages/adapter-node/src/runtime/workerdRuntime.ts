@@ -99,6 +99,8 @@ interface Deployment {
   readonly directory: string;
   process: WorkerdProcess | undefined;
   starting: Promise<WorkerdProcess> | undefined;
+  /** Counts stops, so a start that finishes after a stop knows its process is not wanted. */
+  stops: number;
   idleTimer: NodeJS.Timeout | undefined;
   /** When the last request was sent (`performance.now()`), read by the idle timer. */
   lastUsedAt: number;
@@ -229,10 +231,17 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const fileNameOf = (deploymentId: string) => deploymentId.replace(/[^A-Za-z0-9-]/g, "_");
   const directoryOf = (deploymentId: string) => join(runtimeRoot, fileNameOf(deploymentId));
 
+  // Every process this runtime started and every start still under way, so that shutdown leaves none behind,
+  // including one started for a publish not yet recorded or one that comes up after its deployment stopped.
+  const processes = new Set<WorkerdProcess>();
+  const starts = new Set<Promise<unknown>>();
+  let closing = false;
+
   const stopProcess = async (deployment: Deployment) => {
     const running = deployment.process;
     deployment.process = undefined;
     deployment.starting = undefined;
+    deployment.stops += 1;
     if (deployment.idleTimer !== undefined) clearTimeout(deployment.idleTimer);
     deployment.idleTimer = undefined;
     await running?.stop();
@@ -255,7 +264,33 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   };
 
   /** `objects` overrides where stateful objects live (publish checks a bundle without touching the app's). */
-  const startProcess = async (deployment: Deployment, objects?: string): Promise<WorkerdProcess> => {
+  const startProcess = (deployment: Deployment, objects?: string): Promise<WorkerdProcess> => {
+    if (closing) {
+      return Promise.reject(
+        runtimeError("Unavailable", "BackendRuntime.dispatch", "The server is stopping."),
+      );
+    }
+    const start = spawnBackend(deployment, objects).then(async (started) => {
+      processes.add(started);
+      void started.exited.then(() => processes.delete(started));
+      if (closing) {
+        await started.stop();
+        throw runtimeError("Unavailable", "BackendRuntime.dispatch", "The server is stopping.");
+      }
+      return started;
+    });
+    starts.add(start);
+    void start.then(
+      () => starts.delete(start),
+      () => starts.delete(start),
+    );
+    return start;
+  };
+
+  const spawnBackend = async (
+    deployment: Deployment,
+    objects: string | undefined,
+  ): Promise<WorkerdProcess> => {
     const binary = findWorkerd();
     if (typeof binary === "string") throw runtimeError("Unavailable", "BackendRuntime.publish", binary);
     const socketPath = nextSocketPath();
@@ -324,9 +359,19 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const ensureRunning = (deployment: Deployment): Promise<WorkerdProcess> => {
     if (deployment.process?.isAlive()) return Promise.resolve(deployment.process);
     deployment.process = undefined;
+    const stops = deployment.stops;
     deployment.starting ??= startProcess(deployment).then(
-      (running) => {
+      async (running) => {
         deployment.validated = true;
+        if (deployment.stops !== stops) {
+          // Stopped (retired, replaced) while it started: the stop wins.
+          await running.stop();
+          throw runtimeError(
+            "Unavailable",
+            "BackendRuntime.dispatch",
+            "The backend was stopped while it started.",
+          );
+        }
         deployment.process = running;
         deployment.starting = undefined;
         return running;
@@ -345,6 +390,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     directory: directoryOf(bundle.deploymentId),
     process: undefined,
     starting: undefined,
+    stops: 0,
     idleTimer: undefined,
     lastUsedAt: 0,
     inFlight: 0,
@@ -652,7 +698,10 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   /** Stops every backend process this runtime started. */
   const shutdown = () =>
     Effect.promise(async () => {
+      closing = true;
       await Promise.all([...deployments.values()].map(stopProcess));
+      await Promise.allSettled([...starts]);
+      await Promise.all([...processes].map((started) => started.stop()));
       http1.close();
       if (host !== undefined) await (await host.catch(() => undefined))?.close();
       if (ingest !== undefined) await (await ingest.catch(() => undefined))?.close();
