@@ -52,6 +52,7 @@ const limitExceeded = (message: string): BadRequest =>
  * kept and returned by every later call, so an adapter can stop reading or inflating at once.
  */
 export interface ArchiveBudget {
+  readonly limits: ArchiveLimits;
   /** Counts body bytes as they arrive; fails with `Deploy archive exceeds 25 MB.` past the cap. */
   readonly addCompressed: (bytes: number) => Result.Result<void, BadRequest>;
   /** Counts bytes actually inflated (not sizes the zip declares); fails with `Deploy archive expands past 100 MB.`. */
@@ -83,6 +84,7 @@ export const makeArchiveBudget = (limits: ArchiveLimits = defaultArchiveLimits):
   };
 
   return {
+    limits,
     addCompressed: (bytes) => {
       if (stopped) return Result.fail(stopped);
       compressed += isByteCount(bytes) ? bytes : Number.POSITIVE_INFINITY;

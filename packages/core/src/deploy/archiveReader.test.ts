@@ -1,8 +1,8 @@
-import { Result } from "effect";
+import { Effect, Result } from "effect";
 import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { makeArchiveBudget } from "./archiveBudget.js";
-import { readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
+import { readBodyWithinBudget, readDeployArchive, readDeployArchiveInTurns } from "./archiveReader.js";
 
 const read = (files: Record<string, string | [string, { level?: 0; os?: number; attrs?: number }]>) =>
   readDeployArchive(
@@ -98,4 +98,60 @@ describe("B.4 reading a deploy archive", () => {
     expect(failure(result)).toBe("Deploy archive exceeds 25 MB.");
     expect(sent).toBeLessThanOrEqual(27);
   });
+
+  const streamOf = (chunks: Uint8Array[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+
+  it("reads a body the same whatever its declared length says", async () => {
+    const bytes = Uint8Array.from({ length: 300_000 }, (_, index) => index % 251);
+    const chunks = [bytes.subarray(0, 100_000), bytes.subarray(100_000, 250_000), bytes.subarray(250_000)];
+    for (const declared of [undefined, 300_000, 200_000, 400_000, -1, Number.NaN, 26 * 1024 * 1024]) {
+      const result = await readBodyWithinBudget(streamOf(chunks), makeArchiveBudget(), declared);
+      expect(Result.isSuccess(result) && Buffer.from(result.success).equals(bytes)).toBe(true);
+    }
+  });
+
+  it("still refuses a body past 25 MB when its declared length is within the cap", async () => {
+    const chunk = new Uint8Array(1 << 20);
+    const result = await readBodyWithinBudget(
+      streamOf(Array.from({ length: 30 }, () => chunk)),
+      makeArchiveBudget(),
+      1 << 20,
+    );
+    expect(failure(result)).toBe("Deploy archive exceeds 25 MB.");
+  });
+});
+
+describe("reading an archive in turns", () => {
+  it("lets other work run while it inflates, and reads what the one-go reader reads", async () => {
+    const files: Record<string, Uint8Array> = {};
+    for (let index = 0; index < 40; index += 1) {
+      files[`dist/file-${index}.txt`] = strToU8(`file ${index} `.repeat(20_000));
+    }
+    const zip = zipSync(files);
+    let otherTurns = 0;
+    let reading = true;
+    const other = () => {
+      otherTurns += 1;
+      if (reading) setImmediate(other);
+    };
+    setImmediate(other);
+    const inTurns = await Effect.runPromise(readDeployArchiveInTurns(zip));
+    reading = false;
+    expect(otherTurns).toBeGreaterThanOrEqual(5);
+    const inOneGo = readDeployArchive(zip);
+    expect(Result.isSuccess(inOneGo) && [...inOneGo.success.files.keys()]).toEqual([...inTurns.files.keys()]);
+    expect(inTurns.files.get("dist/file-7.txt")).toEqual(files["dist/file-7.txt"]);
+  });
+
+  it("fails with the one-go reader's error", async () => {
+    const bomb = await zeros(120 * 1024 * 1024);
+    const result = await Effect.runPromise(Effect.result(readDeployArchiveInTurns(bomb)));
+    expect(result._tag === "Failure" && result.failure.message).toBe("Deploy archive expands past 100 MB.");
+  }, 30_000);
 });

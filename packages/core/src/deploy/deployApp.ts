@@ -57,7 +57,7 @@ import { enforceNotSuspended, enforceUsageLimit, recordUsage } from "../usage/us
 import { activateBackend } from "./activateBackends.js";
 import { resolveApplicationIdentity } from "./applicationIdentity.js";
 import { defaultArchiveLimits, makeArchiveBudget } from "./archiveBudget.js";
-import { type ArchiveFiles, readBodyWithinBudget, readDeployArchive } from "./archiveReader.js";
+import { type ArchiveFiles, readBodyWithinBudget, readDeployArchiveInTurns } from "./archiveReader.js";
 import { BINDING_TOKEN_KINDS, type BindingToken, issueBindingTokens } from "./bindingTokens.js";
 import { contentTypeFor } from "./contentType.js";
 import { type CustomDomainRouteSpec, customDomainRoutes } from "./customDomains.js";
@@ -147,10 +147,11 @@ const authorize = (request: DeployRequest) =>
 const readDeployInput = (request: Request) =>
   Effect.gen(function* () {
     const budget = makeArchiveBudget(defaultArchiveLimits);
-    const body = yield* Effect.promise(() => readBodyWithinBudget(request.body, budget)).pipe(
-      Effect.flatMap(fromResult),
-    );
-    const archive = yield* fromResult(readDeployArchive(body, defaultArchiveLimits, budget));
+    const declared = request.headers.get("content-length");
+    const body = yield* Effect.promise(() =>
+      readBodyWithinBudget(request.body, budget, declared === null ? undefined : Number(declared)),
+    ).pipe(Effect.flatMap(fromResult));
+    const archive = yield* readDeployArchiveInTurns(body, defaultArchiveLimits, budget);
     const manifestBytes = archive.files.get("w7s.json");
     const parsed = parseManifest(manifestBytes === undefined ? undefined : decoder.decode(manifestBytes));
     if (Result.isFailure(parsed)) {
