@@ -22,6 +22,9 @@ export interface AssetStoreOptions {
 
 const SMALL_BLOB_BYTES = 512 * 1024;
 const SYNC_WRITE_BYTES = 256 * 1024;
+const SYNC_SLICE_MS = 4;
+const SLOW_SYNC_WRITE_MS = 2;
+const SLOW_DISK_BACKOFF_MS = 1000;
 const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
 
 const failure = (operation: string) => (cause: unknown) =>
@@ -58,19 +61,44 @@ const makeAssets = (
     writeFileSync(temporary, body);
     renameSync(temporary, path);
   };
+  // Small files are written synchronously while this turn of the event loop has spent less than
+  // `SYNC_SLICE_MS` on them: on a quiet disk a file takes tens of microseconds that way, against several
+  // thread-pool round trips. Past the slice the rest of the turn's files go to the thread pool. A disk busy
+  // writing back can take milliseconds to create one file; after a write that slow, files go to the thread
+  // pool for `SLOW_DISK_BACKOFF_MS`, so a deploy never stalls other requests for long.
+  let sliceEndsAt = 0;
+  let sliceOpen = false;
+  let syncAgainAt = 0;
+  const mayWriteSync = () => {
+    const now = performance.now();
+    if (now < syncAgainAt) return false;
+    if (!sliceOpen) {
+      sliceOpen = true;
+      sliceEndsAt = now + SYNC_SLICE_MS;
+      setImmediate(() => {
+        sliceOpen = false;
+      });
+    }
+    return now < sliceEndsAt;
+  };
+  const writeBlobSyncTimed = (hash: string, body: Uint8Array) => {
+    const started = performance.now();
+    writeBlobSync(hash, body);
+    const finished = performance.now();
+    if (finished - started > SLOW_SYNC_WRITE_MS) syncAgainAt = finished + SLOW_DISK_BACKOFF_MS;
+  };
   const writeBlob = async (hash: string, body: Uint8Array) => {
-    const path = blobPath(hash);
-    const directory = join(blobRoot, hash.slice(0, 2));
-    const temporary = `${path}.${randomUUID()}.tmp`;
-    // Small files are written synchronously: a few tens of microseconds each, against several thread-pool
-    // round trips; static sites are mostly small files.
-    if (body.byteLength <= SYNC_WRITE_BYTES) {
-      writeBlobSync(hash, body);
+    if (body.byteLength <= SYNC_WRITE_BYTES && mayWriteSync()) {
+      writeBlobSyncTimed(hash, body);
       return;
     }
+    const path = blobPath(hash);
     const existing = await stat(path).catch(() => undefined);
     if (existing?.size === body.byteLength) return;
-    await mkdir(directory, { recursive: true });
+    const directory = join(blobRoot, hash.slice(0, 2));
+    if (!createdDirectories.has(directory)) await mkdir(directory, { recursive: true });
+    createdDirectories.add(directory);
+    const temporary = `${path}.${randomUUID()}.tmp`;
     await writeFile(temporary, body);
     await rename(temporary, path);
   };
