@@ -8,9 +8,11 @@
  *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy;
  *   4. a backend and a static file with usage accounting and log capture on (the default) vs a server with
  *      both off.
- * `W7S_BENCH_ONLY=accounting` runs only 4 (the pair that takes turns on one machine), for quick repeats.
+ * `W7S_BENCH_ONLY=accounting` runs only 4 (the pair that takes turns on one machine) and `W7S_BENCH_ONLY=deploy`
+ * only 3, for quick repeats.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -92,8 +94,7 @@ const post = async (url: string, init: RequestInit) => {
   }
 };
 
-const deploy = async (port: number, repo: string, files: Record<string, Uint8Array>) => {
-  const zip = zipSync(files, { level: 6 });
+const deployZip = async (port: number, repo: string, zip: Uint8Array<ArrayBuffer>) => {
   const started = performance.now();
   const response = await post(`http://127.0.0.1:${port}/api/v1/deploy`, {
     method: "POST",
@@ -107,8 +108,10 @@ const deploy = async (port: number, repo: string, files: Record<string, Uint8Arr
     body: zip,
   });
   if (response.status !== 200) throw new Error(`deploy failed: ${await response.text()}`);
-  return { zip, started };
+  return { started };
 };
+const deploy = (port: number, repo: string, files: Record<string, Uint8Array>) =>
+  deployZip(port, repo, zipSync(files, { level: 6 }));
 
 const firstOk = async (port: number, path: string, started: number) => {
   const { request } = await import("node:http");
@@ -195,8 +198,11 @@ console.log(
 );
 
 const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
-const onlyAccounting = process.env["W7S_BENCH_ONLY"] === "accounting";
-if (!onlyAccounting) {
+const only = process.env["W7S_BENCH_ONLY"];
+if (only !== undefined && only !== "accounting" && only !== "deploy") {
+  throw new Error(`W7S_BENCH_ONLY is "accounting" or "deploy", not "${only}"`);
+}
+if (only === undefined) {
   // 1. Backend throughput.
   await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
   const bareDir = mkdtempSync(join(tmpdir(), "w7s-bare-"));
@@ -327,60 +333,136 @@ http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html
   }
 
   await nodeFront.stop();
-
-  // 3. Deploy to first 200.
-  const siteFiles: Record<string, Uint8Array> = {};
-  for (let index = 0; index < 999; index += 1) {
-    siteFiles[`dist/assets/file-${index}.bin`] = new Uint8Array(20 * 1024).map(() =>
-      Math.floor(Math.random() * 256),
-    );
-  }
-  siteFiles["dist/index.html"] = page;
-  const site = await deploy(port, "big-site", siteFiles);
-  const siteMs = await firstOk(port, "/big-site/", site.started);
-  const backend = await deploy(port, "api", { "backend/index.js": strToU8(HELLO) });
-  const backendMs = await firstOk(port, "/api/", backend.started);
-
-  const baselineDir = mkdtempSync(join(tmpdir(), "w7s-unzip-"));
-  writeFileSync(join(baselineDir, "site.zip"), site.zip);
-  const unzipStarted = performance.now();
-  execFileSync("unzip", ["-q", "site.zip", "-d", "unpacked"], { cwd: baselineDir });
-  cpSync(join(baselineDir, "unpacked"), join(baselineDir, "copied"), { recursive: true });
-  const unzipMs = performance.now() - unzipStarted;
-  rmSync(baselineDir, { recursive: true, force: true });
-  line("deploy -> first 200, 1,000 files / 20 MB", siteMs, unzipMs, "ms   ", "goal <= 3x of unzip + copy");
-  line("deploy -> first 200, backend", backendMs, unzipMs, "ms   ", "reported next to the same baseline");
 }
 
-// 4. Accounting and log capture on (this server, the default) vs off (a second server), measured in turns.
-const { port: offPort, stop: stopOff } = await startServer([
-  "--usage-accounting",
-  "false",
-  "--log-capture",
-  "false",
-]);
-const LOGGING =
-  'export default { fetch(request) { console.log("served", new URL(request.url).pathname); return new Response("hello"); } };';
-for (const target of [port, offPort]) {
-  await deploy(target, "counted", { "backend/index.js": strToU8(HELLO) });
-  await deploy(target, "logging", { "backend/index.js": strToU8(LOGGING) });
-  await deploy(target, "counted-site", { "dist/index.html": page });
-}
-const turns = async (path: string) => {
-  const host = "bench.w7s.localhost";
-  for (const target of [port, offPort]) await runLoad({ port: target, path, host, durationMs: 500 });
-  const { on, off } = await compare(
-    { on: { port, path, host }, off: { port: offPort, path, host } },
-    PAIR_ROUNDS,
+if (only === undefined || only === "deploy") {
+  // 3. Deploy to first 200, in rounds: each round a new site of fresh random bytes (nothing to deduplicate),
+  // deployed to a new app, and the same zip unpacked and copied; the two take turns, as the load rounds do.
+  const siteMs: number[] = [];
+  const backendMs: number[] = [];
+  const unzipMs: number[] = [];
+  const siteRatios: number[] = [];
+  // Another client asks for /health all along, from its own process: its slowest answer while a deploy
+  // runs, against its slowest in a quiet second before, shows how long a deploy holds up other requests.
+  const pinger = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const ping = () => { const started = performance.now();
+  http.get({ host: "127.0.0.1", port: ${port}, path: "/health", agent }, (response) => {
+    response.resume();
+    response.on("end", () => { process.stdout.write(Date.now() + " " + (performance.now() - started) + "\\n"); setTimeout(ping, 2); });
+  }).on("error", () => setTimeout(ping, 2)); };
+ping();`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
-  return { on: on.requestsPerSecond, off: off.requestsPerSecond };
-};
-const counted = await turns("/counted/");
-line("backend, accounting + log capture on vs off", counted.on, counted.off, "req/s", "goal >= 0.9x");
-const countedSite = await turns("/counted-site/");
-line("static file, accounting on vs off", countedSite.on, countedSite.off, "req/s", "goal >= 0.9x");
-const logging = await turns("/logging/");
-line("backend logging a line per request, on vs off", logging.on, logging.off, "req/s", "reported");
-await stopOff();
+  children.push(pinger);
+  const pings: Array<[at: number, ms: number]> = [];
+  let pending = "";
+  pinger.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const text of lines) pings.push(text.split(" ").map(Number) as [number, number]);
+  });
+  const slowestPing = (from: number, to: number) =>
+    Math.max(0, ...pings.filter(([at]) => at >= from && at <= to).map(([, ms]) => ms));
+  const slowestDeploying: number[] = [];
+  const slowestQuiet: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const siteFiles: Record<string, Uint8Array> = { "dist/index.html": page };
+    for (let index = 0; index < 999; index += 1) {
+      siteFiles[`dist/assets/file-${index}.bin`] = randomBytes(20 * 1024);
+    }
+    const zip = zipSync(siteFiles, { level: 6 });
+    const quietFrom = Date.now();
+    await new Promise((done) => setTimeout(done, 1000));
+    slowestQuiet.push(slowestPing(quietFrom, Date.now()));
+    const ours = async () => {
+      const deployFrom = Date.now();
+      const site = await deployZip(port, `big-site-${round}`, zip);
+      siteMs.push(await firstOk(port, `/big-site-${round}/`, site.started));
+      slowestDeploying.push(slowestPing(deployFrom, Date.now()));
+    };
+    const baseline = () => {
+      const baselineDir = mkdtempSync(join(tmpdir(), "w7s-unzip-"));
+      writeFileSync(join(baselineDir, "site.zip"), zip);
+      const unzipStarted = performance.now();
+      execFileSync("unzip", ["-q", "site.zip", "-d", "unpacked"], { cwd: baselineDir });
+      cpSync(join(baselineDir, "unpacked"), join(baselineDir, "copied"), { recursive: true });
+      unzipMs.push(performance.now() - unzipStarted);
+      rmSync(baselineDir, { recursive: true, force: true });
+    };
+    if (round % 2 === 0) {
+      await ours();
+      baseline();
+    } else {
+      baseline();
+      await ours();
+    }
+    siteRatios.push(siteMs[round]! / unzipMs[round]!);
+    const backend = await deploy(port, `api-${round}`, { "backend/index.js": strToU8(HELLO) });
+    backendMs.push(await firstOk(port, `/api-${round}/`, backend.started));
+  }
+  const range = (values: readonly number[]) =>
+    `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}x`;
+  line(
+    "deploy -> first 200, 1,000 files / 20 MB",
+    median(siteMs),
+    median(unzipMs),
+    "ms   ",
+    `goal <= 3x of unzip + copy; rounds ${range(siteRatios)}`,
+  );
+  line(
+    "deploy -> first 200, backend",
+    median(backendMs),
+    median(unzipMs),
+    "ms   ",
+    "reported next to the same baseline",
+  );
+  line(
+    "slowest /health answer, deploying vs quiet",
+    median(slowestDeploying),
+    median(slowestQuiet),
+    "ms   ",
+    "reported: how long a deploy holds up others",
+  );
+  pinger.kill();
+}
+
+if (only === undefined || only === "accounting") {
+  // 4. Accounting and log capture on (this server, the default) vs off (a second server), measured in turns.
+  const { port: offPort, stop: stopOff } = await startServer([
+    "--usage-accounting",
+    "false",
+    "--log-capture",
+    "false",
+  ]);
+  const LOGGING =
+    'export default { fetch(request) { console.log("served", new URL(request.url).pathname); return new Response("hello"); } };';
+  for (const target of [port, offPort]) {
+    await deploy(target, "counted", { "backend/index.js": strToU8(HELLO) });
+    await deploy(target, "logging", { "backend/index.js": strToU8(LOGGING) });
+    await deploy(target, "counted-site", { "dist/index.html": page });
+  }
+  const turns = async (path: string) => {
+    const host = "bench.w7s.localhost";
+    for (const target of [port, offPort]) await runLoad({ port: target, path, host, durationMs: 500 });
+    const { on, off } = await compare(
+      { on: { port, path, host }, off: { port: offPort, path, host } },
+      PAIR_ROUNDS,
+    );
+    return { on: on.requestsPerSecond, off: off.requestsPerSecond };
+  };
+  const counted = await turns("/counted/");
+  line("backend, accounting + log capture on vs off", counted.on, counted.off, "req/s", "goal >= 0.9x");
+  const countedSite = await turns("/counted-site/");
+  line("static file, accounting on vs off", countedSite.on, countedSite.off, "req/s", "goal >= 0.9x");
+  const logging = await turns("/logging/");
+  line("backend logging a line per request, on vs off", logging.on, logging.off, "req/s", "reported");
+  await stopOff();
+}
 await stopServer();
 process.exit(0);
