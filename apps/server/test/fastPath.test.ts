@@ -208,4 +208,23 @@ describe("D.2 / D.3 / D.4 the fast path answers byte for byte as the HTTP app do
     expect(answer.status).toBe(200);
     expect(fast.answered()).toEqual({ fastPath: before.fastPath, httpApp: before.httpApp + 1 });
   });
+
+  it("keeps the client's connection headers from a backend on every path", async () => {
+    const hops = { "keep-alive": "timeout=5", te: "trailers", "x-hop": "1", "x-kept": "yes" };
+    for (const [server, connection, method] of [
+      [fast, "close", "GET"], // the socket front
+      [fast, "keep-alive, x-hop", "GET"], // node:http, then the fast path
+      [slow, "keep-alive, x-hop", "GET"], // the HTTP app
+      [fast, "keep-alive, x-hop", "POST"], // the HTTP app, with a body
+    ] as const) {
+      const answer = await send(server, HOST, "/spa/api", method, { ...hops, connection });
+      const seen = (JSON.parse(answer.body) as { seen: Record<string, string> }).seen;
+      const about = `Connection: ${connection}, ${method}`;
+      expect(seen["x-kept"], about).toBe("yes");
+      // Only the server's own hop to the backend.
+      expect(seen["connection"], about).toBe("keep-alive");
+      expect(seen["x-hop"], about).toBe(connection === "close" ? "1" : undefined);
+      for (const name of ["keep-alive", "te", "transfer-encoding"]) expect(seen[name], about).toBeUndefined();
+    }
+  });
 });

@@ -73,7 +73,32 @@ describe("HTTP/1.1 client for backend sockets", () => {
     expect(await text(first)).toBe("hello");
     expect(await text(await get(path))).toBe("hello");
     expect(stats.connections).toBe(1);
-    expect(stats.requests[0]).toBe("GET /x?y=1 HTTP/1.1\r\nhost: app.test\r\nx-one: 1");
+    expect(stats.requests[0]).toBe(
+      "GET /x?y=1 HTTP/1.1\r\nhost: app.test\r\nx-one: 1\r\nconnection: keep-alive",
+    );
+  });
+
+  it("says its own connection headers, never the client's", async () => {
+    const { path, stats } = await serve((_head, socket) =>
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    );
+    const headers = {
+      host: "app.test",
+      connection: "close, x-hop",
+      "keep-alive": "timeout=1",
+      te: "trailers",
+      upgrade: "websocket",
+      "proxy-connection": "close",
+      "x-hop": "1",
+      "x-kept": "2",
+    };
+    for (let round = 0; round < 2; round += 1) {
+      await text(
+        await client.request(path, { method: "GET", path: "/", headers }, AbortSignal.timeout(2000)),
+      );
+    }
+    expect(stats.requests[0]).toBe("GET / HTTP/1.1\r\nhost: app.test\r\nx-kept: 2\r\nconnection: keep-alive");
+    expect(stats.connections).toBe(1);
   });
 
   it("writes header values byte for byte: one character per byte, as they were received", async () => {

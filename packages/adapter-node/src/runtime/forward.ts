@@ -2,20 +2,22 @@
 import { Agent, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { passesToBackend } from "./hopByHop.js";
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 const BUFFERED_BODY_BYTES = 64 * 1024;
 
 /**
- * Sends `request` unchanged: method, headers, path and query. `Host` keeps the public host so the app sees
- * the URL its users addressed (D.4). Redirects are returned, never followed. Resolves on response headers.
+ * Sends `request` unchanged but for its hop-by-hop headers: method, headers, path and query. `Host` keeps
+ * the public host so the app sees the URL its users addressed (D.4). Redirects are returned, never followed. Resolves on response headers.
  */
 export const forward = (socketPath: string, request: Request, signal: AbortSignal): Promise<Response> =>
   new Promise((resolve, reject) => {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
+    const connection = request.headers.get("connection") ?? undefined;
     request.headers.forEach((value, name) => {
-      headers[name] = value;
+      if (passesToBackend(name, connection)) headers[name] = value;
     });
     headers["host"] = url.host;
     const outgoing = httpRequest(
