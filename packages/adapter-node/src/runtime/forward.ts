@@ -2,7 +2,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { passesToBackend } from "./hopByHop.js";
+import { backendHeaderFilter } from "./hopByHop.js";
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 const BUFFERED_BODY_BYTES = 64 * 1024;
@@ -15,9 +15,9 @@ export const forward = (socketPath: string, request: Request, signal: AbortSigna
   new Promise((resolve, reject) => {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
-    const connection = request.headers.get("connection") ?? undefined;
+    const passes = backendHeaderFilter(request.headers.get("connection") ?? undefined);
     request.headers.forEach((value, name) => {
-      if (passesToBackend(name, connection)) headers[name] = value;
+      if (passes(name)) headers[name] = value;
     });
     headers["host"] = url.host;
     const outgoing = httpRequest(

@@ -13,12 +13,19 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Whether the header `name` (lowercase) stays on a request to a backend, given its `Connection` value. */
-export const passesToBackend = (name: string, connection: string | undefined): boolean => {
-  if (HOP_BY_HOP.has(name)) return false;
-  if (connection === undefined) return true;
-  return !connection
-    .toLowerCase()
-    .split(",")
-    .some((token) => token.trim() === name);
+/**
+ * Which headers (lowercase names) stay on a request to a backend, given the request's `Connection` value:
+ * the value is read once per request, not once per header.
+ */
+const notHopByHop = (name: string) => !HOP_BY_HOP.has(name);
+
+export const backendHeaderFilter = (connection: string | undefined): ((name: string) => boolean) => {
+  if (connection === undefined) return notHopByHop;
+  const nominated = new Set(
+    connection
+      .toLowerCase()
+      .split(",")
+      .map((token) => token.trim()),
+  );
+  return (name) => !HOP_BY_HOP.has(name) && !nominated.has(name);
 };

@@ -8,7 +8,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
-import { passesToBackend } from "./hopByHop.js";
+import { backendHeaderFilter } from "./hopByHop.js";
 
 /** A request with no body, as a server's fast path sends it. */
 export interface Http1Request {
@@ -159,10 +159,10 @@ const requestHead = (request: Http1Request): string => {
   if (!TOKEN.test(request.method) || /[\s\0]/.test(request.path) || !request.path.startsWith("/"))
     throw new TypeError("Invalid request line for a backend.");
   let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-  const connection = request.headers["connection"];
+  const passes = backendHeaderFilter(request.headers["connection"]);
   for (const name in request.headers) {
     const value = request.headers[name]!;
-    if (!passesToBackend(name, connection)) continue;
+    if (!passes(name)) continue;
     if (!TOKEN.test(name) || UNSAFE_VALUE.test(value))
       throw new TypeError(`Invalid header ${name} for a backend.`);
     head += `${name}: ${value}\r\n`;
