@@ -8,8 +8,7 @@
  *   3. deploy request -> first 200 for a 1,000-file 20 MB static site and for a backend, vs unzip + copy;
  *   4. a backend and a static file with usage accounting and log capture on (the default) vs a server with
  *      both off.
- * `W7S_BENCH_ONLY=accounting` runs only 4 (the pair that takes turns on one machine) and `W7S_BENCH_ONLY=deploy`
- * only 3, for quick repeats.
+ * `W7S_BENCH_ONLY=backend|static|deploy|accounting` runs only 1, 2, 3 or 4, for quick repeats.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -199,10 +198,19 @@ console.log(
 
 const page = strToU8(`<!doctype html><title>bench</title>${"<p>static bytes</p>".repeat(200)}`);
 const only = process.env["W7S_BENCH_ONLY"];
-if (only !== undefined && only !== "accounting" && only !== "deploy") {
-  throw new Error(`W7S_BENCH_ONLY is "accounting" or "deploy", not "${only}"`);
+const sections = ["backend", "static", "deploy", "accounting"];
+if (only !== undefined && !sections.includes(only)) {
+  throw new Error(`W7S_BENCH_ONLY is one of ${sections.join(", ")}, not "${only}"`);
 }
-if (only === undefined) {
+const runs = (section: string) => only === undefined || only === section;
+// The same server with every connection left to node:http: what the socket front is worth, in this run.
+const nodeFront =
+  runs("backend") || runs("static") ? await startServer(["--socket-front", "false"]) : undefined;
+if (nodeFront) {
+  await deploy(nodeFront.port, "hello", { "backend/index.js": strToU8(HELLO) });
+  await deploy(nodeFront.port, "site", { "dist/index.html": page });
+}
+if (nodeFront && runs("backend")) {
   // 1. Backend throughput.
   await deploy(port, "hello", { "backend/index.js": strToU8(HELLO) });
   const bareDir = mkdtempSync(join(tmpdir(), "w7s-bare-"));
@@ -218,10 +226,6 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
   children.push(spawn(workerd, ["serve", "config.capnp"], { cwd: bareDir, stdio: "ignore" }));
   await waitFor(`http://127.0.0.1:${barePort}/`);
   await runLoad({ port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
-  // The same server with every connection left to node:http: what the socket front is worth, in this run.
-  const nodeFront = await startServer(["--socket-front", "false"]);
-  await deploy(nodeFront.port, "hello", { "backend/index.js": strToU8(HELLO) });
-  await deploy(nodeFront.port, "site", { "dist/index.html": page });
   await runLoad({ port: nodeFront.port, path: "/hello/", host: "bench.w7s.localhost", durationMs: 500 });
   const proxyPort = await startReference("proxy", join(bareDir, "w.sock"));
   const leanPort = await startReference("lean", join(bareDir, "w.sock"));
@@ -268,7 +272,9 @@ const app :Workerd.Worker = (modules = [(name = "index.js", esModule = embed "in
   if (throughServer.failures + bare.failures > 0) {
     console.log(`  non-2xx/3xx answers: ours ${throughServer.failures}, bare ${bare.failures}`);
   }
+}
 
+if (nodeFront && runs("static")) {
   // 2. Static file.
   await deploy(port, "site", { "dist/index.html": page });
   let nginx: string | undefined;
@@ -331,11 +337,10 @@ http { access_log off; server { listen 127.0.0.1:${nginxPort}; root ${root}/html
   } else {
     console.log("static file vs nginx: skipped, no nginx here (`apt-get install nginx-light` to run it)");
   }
-
-  await nodeFront.stop();
 }
+await nodeFront?.stop();
 
-if (only === undefined || only === "deploy") {
+if (runs("deploy")) {
   // 3. Deploy to first 200, in rounds: each round a new site of fresh random bytes (nothing to deduplicate),
   // deployed to a new app, and the same zip unpacked and copied; the two take turns, as the load rounds do.
   const siteMs: number[] = [];
@@ -432,7 +437,7 @@ ping();`,
   pinger.kill();
 }
 
-if (only === undefined || only === "accounting") {
+if (runs("accounting")) {
   // 4. Accounting and log capture on (this server, the default) vs off (a second server), measured in turns.
   const { port: offPort, stop: stopOff } = await startServer([
     "--usage-accounting",
