@@ -9,6 +9,7 @@ import {
   type AppRef,
   applyResponseRules,
   appRequestMessages,
+  type BackendDispatch,
   backendRequestHeaders,
   finalizeAnswer,
   type ManifestCache,
@@ -24,6 +25,7 @@ import {
   type SyncBackendCall,
   textAnswer,
 } from "@w7s/core";
+import { AnswerHeaders } from "./answerHeaders.js";
 import { makeAnswerMemo } from "./answerMemo.js";
 import { type AnswerWriter, prepareAnswer } from "./answerWriter.js";
 import { headerPairs, type PlainRequest, rawHeaderValue, routeRequestOf } from "./plainRequest.js";
@@ -95,6 +97,18 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     weigh: (prepared) => prepared?.weight ?? 0,
   });
 
+  // Decisions are remembered with their answers (`answerMemo.ts`): each one's URL is parsed once.
+  const targets = new WeakMap<BackendDispatch, { readonly host: string; readonly path: string }>();
+  const targetOf = (dispatch: BackendDispatch) => {
+    let target = targets.get(dispatch);
+    if (target === undefined) {
+      const url = new URL(dispatch.url);
+      target = { host: url.host, path: `${url.pathname}${url.search}` };
+      targets.set(dispatch, target);
+    }
+    return target;
+  };
+
   const callBackend = (
     request: PlainRequest,
     writer: AnswerWriter,
@@ -102,12 +116,14 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     started: number,
   ) => {
     const { dispatch, served } = call.decision;
-    const url = new URL(dispatch.url);
-    const headers = Object.fromEntries(backendRequestHeaders(headerPairs(request.rawHeaders), dispatch));
-    headers["host"] = url.host;
+    const target = targetOf(dispatch);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of backendRequestHeaders(headerPairs(request.rawHeaders), dispatch))
+      headers[name] = value;
+    headers["host"] = target.host;
     const { method } = request;
     void backends
-      .dispatch(call.deploymentId, { method, path: `${url.pathname}${url.search}`, headers })
+      .dispatch(call.deploymentId, { method, path: target.path, headers })
       .then((result) => {
         if (result._tag === "Failure") {
           const failed = finalizeAnswer(runtimeFailureAnswer(result.failure), method, served);
@@ -128,12 +144,10 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
         }
         account(request, served, source, status, undefined, started);
         // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
-        const answered = new Headers();
-        const raw = answer.rawHeaders;
-        for (let index = 0; index + 1 < raw.length; index += 2) answered.append(raw[index]!, raw[index + 1]!);
+        const answered = new AnswerHeaders(answer.rawHeaders);
         applyResponseRules(answered, config.baseDomain, served);
         const bodyless = method === "HEAD" || status === 204 || status === 304;
-        writer.backend(answer, answered, bodyless);
+        writer.backend(answer, answered.pairs(), bodyless);
       })
       .catch(() => {
         if (writer.headersSent) writer.destroy();

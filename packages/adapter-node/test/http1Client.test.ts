@@ -116,6 +116,15 @@ describe("HTTP/1.1 client for backend sockets", () => {
     expect(received.includes(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0d, 0x0a]))).toBe(true);
   });
 
+  it("trims only spaces and tabs around a header value, as Node's parser does", async () => {
+    const { path } = await serve((_head, socket) =>
+      socket.write(
+        Buffer.from("HTTP/1.1 200 OK\r\nX-Edge: \t\xa0caf\xe9\xa0 \r\nContent-Length: 2\r\n\r\nok", "latin1"),
+      ),
+    );
+    expect((await get(path)).rawHeaders).toEqual(["X-Edge", "\xa0caf\xe9\xa0", "Content-Length", "2"]);
+  });
+
   it("decodes a chunked body sent a few bytes at a time, with extensions and trailers, and reuses the connection", async () => {
     const { path, stats } = await serve((_head, socket) => {
       const wire =

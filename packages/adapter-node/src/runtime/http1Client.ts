@@ -41,6 +41,7 @@ const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 export const WHOLE_BODY_BYTES = 64 * 1024;
 const MAX_IDLE_PER_SOCKET = 64;
 const HEAD_END = Buffer.from("\r\n\r\n");
+const EMPTY = Buffer.alloc(0);
 const STATUS_LINE = /^HTTP\/1\.[01] ([1-9]\d\d)(?: |$)/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const UNSAFE_VALUE = /[\r\n\0]/;
@@ -75,7 +76,12 @@ export const parseResponseHead = (text: string, method: string): Head => {
     const name = colon > 0 ? line.slice(0, colon) : "";
     if (!TOKEN.test(name))
       throw new BackendProtocolError("The backend's answer has a malformed header line.");
-    const value = line.slice(colon + 1).trim();
+    // Optional whitespace is spaces and tabs only (RFC 9110 5.6.3), as Node's parser and a Web `Headers` strip it.
+    let from = colon + 1;
+    let to = line.length;
+    while (from < to && (line.charCodeAt(from) === 32 || line.charCodeAt(from) === 9)) from += 1;
+    while (to > from && (line.charCodeAt(to - 1) === 32 || line.charCodeAt(to - 1) === 9)) to -= 1;
+    const value = line.slice(from, to);
     if (UNSAFE_VALUE.test(value))
       throw new BackendProtocolError("The backend's answer has a malformed header.");
     rawHeaders.push(name, value);
@@ -151,7 +157,7 @@ const chunkedDecoder = (push: (data: Buffer) => void) => {
         return { done: true, rest: input.subarray(offset) };
       }
     }
-    return { done: false, rest: Buffer.alloc(0) };
+    return { done: false, rest: EMPTY };
   };
 };
 
@@ -171,213 +177,333 @@ const requestHead = (request: Http1Request): string => {
   return `${head}connection: keep-alive\r\n\r\n`;
 };
 
-/** Keep-alive connections to Unix sockets, and one exchange at a time on each. */
-export const makeHttp1Client = () => {
-  const idle = new Map<string, Socket[]>();
-  const unwatchers = new WeakMap<Socket, () => void>();
+/**
+ * What the client needs of a signal to abort an exchange: an `AbortSignal` has it, and so does the runtime's
+ * lighter per-request deadline. One listener at a time is enough.
+ */
+export interface Http1Signal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
 
-  const takeIdle = (socketPath: string): Socket | undefined => {
-    const sockets = idle.get(socketPath);
-    let socket = sockets?.pop();
-    while (socket !== undefined && (socket.destroyed || !socket.writable)) socket = sockets?.pop();
-    return socket;
-  };
+type Settle = (error: Error | undefined, answer: Http1Answer | undefined) => void;
 
-  const release = (socketPath: string, socket: Socket) => {
-    const sockets = idle.get(socketPath) ?? [];
-    if (sockets.length >= MAX_IDLE_PER_SOCKET || socket.destroyed) {
-      socket.destroy();
+/** Starts an exchange on a kept or new connection; `mayRetry` once, when a kept one turns out closed. */
+type Start = (
+  socketPath: string,
+  method: string,
+  written: string,
+  signal: Http1Signal,
+  mayRetry: boolean,
+  settle: Settle,
+) => void;
+
+/**
+ * A kept connection to one backend socket. Its listeners are set once, when it connects: bytes go to the
+ * exchange in progress, and a connection that is closed or sends bytes while it has none is dropped.
+ */
+class Connection {
+  exchange: Exchange | undefined = undefined;
+  readonly socket: Socket;
+  /** The idle connections to the same socket path, this one among them while it waits. */
+  readonly idle: Connection[];
+
+  constructor(socket: Socket, idle: Connection[]) {
+    this.socket = socket;
+    this.idle = idle;
+    socket.on("data", (chunk: Buffer) => {
+      if (this.exchange === undefined) this.drop();
+      else this.exchange.onData(chunk);
+    });
+    socket.on("end", () => {
+      if (this.exchange === undefined) this.drop();
+      else this.exchange.onEnd();
+    });
+    socket.on("close", () => {
+      if (this.exchange === undefined) this.drop();
+      else this.exchange.onEnd();
+    });
+    socket.on("error", (error: Error) => {
+      if (this.exchange === undefined) this.drop();
+      else this.exchange.fail(error);
+    });
+  }
+
+  get usable(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
+  }
+
+  /** Back among the idle connections, or closed when there are enough of them. */
+  release(): void {
+    if (this.idle.length >= MAX_IDLE_PER_SOCKET || this.socket.destroyed) {
+      this.socket.destroy();
       return;
     }
-    sockets.push(socket);
-    idle.set(socketPath, sockets);
+    if (this.socket.isPaused()) this.socket.resume();
+    this.idle.push(this);
+  }
+
+  drop(): void {
+    this.socket.destroy();
+    const at = this.idle.indexOf(this);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+}
+
+/** One request and its answer on a connection. */
+class Exchange {
+  private received = false;
+  private settled = false;
+  private finished = false;
+  private head: Head | undefined = undefined;
+  private pending: Buffer | undefined = undefined;
+  private stream: Readable | undefined = undefined;
+  private readonly collected: Buffer[] = [];
+  private remaining = 0;
+  private decode: ReturnType<typeof chunkedDecoder> | undefined = undefined;
+  private readonly onAbort = () => {
+    const { reason } = this.signal;
+    this.fail(reason instanceof Error ? reason : new Error("The request was aborted."));
   };
 
-  /** An idle connection that is closed, or that receives bytes nobody asked for, is dropped. */
-  const watchIdle = (socketPath: string, socket: Socket) => {
-    const drop = () => {
-      socket.destroy();
-      const sockets = idle.get(socketPath);
-      const at = sockets?.indexOf(socket) ?? -1;
-      if (at >= 0) sockets!.splice(at, 1);
-    };
-    socket.on("data", drop);
-    socket.on("close", drop);
-    socket.on("error", drop);
-    unwatchers.set(socket, () => {
-      socket.off("data", drop);
-      socket.off("close", drop);
-      socket.off("error", drop);
-    });
-  };
+  private readonly connection: Connection;
+  /** The connection was kept from an earlier exchange (a backend may have closed it meanwhile). */
+  private readonly reused: boolean;
+  private readonly socketPath: string;
+  private readonly method: string;
+  private readonly written: string;
+  private readonly signal: Http1Signal;
+  private readonly settle: Settle;
+  /** How to send the request again on another connection; undefined when this is the second try. */
+  private readonly again: Start | undefined;
 
-  const exchange = (
+  constructor(
+    connection: Connection,
+    reused: boolean,
     socketPath: string,
-    request: Http1Request,
+    method: string,
     written: string,
-    signal: AbortSignal,
-    mayRetry: boolean,
-  ): Promise<Http1Answer> =>
-    new Promise<Http1Answer>((resolve, reject) => {
-      const reused = takeIdle(socketPath);
-      const socket = reused ?? connect(socketPath);
-      if (reused !== undefined) {
-        unwatchers.get(reused)?.();
-        unwatchers.delete(reused);
-      }
-      let settled = false;
-      let received = false;
-      let head: Head | undefined;
-      let pending: Buffer = Buffer.alloc(0);
-      let stream: Readable | undefined;
-      const collected: Buffer[] = [];
-      let remaining = 0;
-      let decode: ReturnType<typeof chunkedDecoder> | undefined;
-      let finished = false;
+    signal: Http1Signal,
+    settle: Settle,
+    again: Start | undefined,
+  ) {
+    this.connection = connection;
+    this.reused = reused;
+    this.socketPath = socketPath;
+    this.method = method;
+    this.written = written;
+    this.signal = signal;
+    this.settle = settle;
+    this.again = again;
+  }
 
-      const cleanup = () => {
-        socket.off("data", onData);
-        socket.off("end", onEnd);
-        socket.off("close", onClose);
-        socket.off("error", onError);
-        signal.removeEventListener("abort", onAbort);
-      };
-      const fail = (error: Error) => {
-        if (finished) return;
-        finished = true;
-        cleanup();
-        socket.destroy();
-        if (!settled) {
-          settled = true;
-          // A kept connection the backend closed while it sat idle: the request never reached it.
-          if (reused !== undefined && !received && mayRetry && !(error instanceof BackendProtocolError)) {
-            exchange(socketPath, request, written, signal, false).then(resolve, reject);
-            return;
-          }
-          reject(error);
-        } else stream?.destroy(error);
-      };
-      const complete = (rest: Buffer) => {
-        if (finished) return;
-        finished = true;
-        cleanup();
-        if (head!.reusable && rest.length === 0 && !signal.aborted) {
-          watchIdle(socketPath, socket);
-          release(socketPath, socket);
-        } else socket.destroy();
-        if (stream !== undefined) stream.push(null);
-        else {
-          settled = true;
-          resolve({
-            status: head!.status,
-            rawHeaders: head!.rawHeaders,
-            body: collected.length === 1 ? collected[0]! : Buffer.concat(collected),
-            stream: undefined,
-          });
-        }
-      };
-      const deliver = (data: Buffer) => {
-        if (data.length === 0) return;
-        if (stream === undefined) collected.push(data);
-        else if (!stream.push(data)) socket.pause();
-      };
-      const startStream = () => {
-        stream = new Readable({
-          read: () => {
-            socket.resume();
-          },
-          destroy: (error, callback) => {
-            if (!finished) {
-              finished = true;
-              cleanup();
-              socket.destroy();
-            }
-            callback(error);
-          },
-        });
-        // The reader may attach its own listener only later; a backend's bad bytes must never become an
-        // uncaught stream error in the server.
-        stream.on("error", () => {});
-        settled = true;
-        resolve({ status: head!.status, rawHeaders: head!.rawHeaders, body: undefined, stream });
-      };
-      const onBody = (data: Buffer) => {
-        const framing = head!.framing;
-        if (framing.kind === "length") {
-          const take = Math.min(remaining, data.length);
-          deliver(data.subarray(0, take));
-          remaining -= take;
-          if (remaining === 0) complete(data.subarray(take));
-        } else if (framing.kind === "chunked") {
-          const { done, rest } = decode!(data);
-          if (done) complete(rest);
-        } else if (framing.kind === "close") deliver(data);
-        else complete(data);
-      };
-      const onData = (chunk: Buffer) => {
-        received = true;
-        try {
-          if (head !== undefined) return onBody(chunk);
-          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-          const end = pending.indexOf(HEAD_END);
-          if (end < 0) {
-            if (pending.length > MAX_HEAD_BYTES)
-              throw new BackendProtocolError("The backend's answer head is too large.");
-            return;
-          }
-          if (end > MAX_HEAD_BYTES) throw new BackendProtocolError("The backend's answer head is too large.");
-          head = parseResponseHead(pending.toString("latin1", 0, end), request.method);
-          const rest = pending.subarray(end + HEAD_END.length);
-          pending = Buffer.alloc(0);
-          const framing = head.framing;
-          if (framing.kind === "none") return complete(rest);
-          if (framing.kind === "length") {
-            remaining = framing.length;
-            if (remaining > WHOLE_BODY_BYTES) startStream();
-            if (remaining === 0) return complete(rest);
-          } else {
-            if (framing.kind === "chunked") decode = chunkedDecoder(deliver);
-            startStream();
-          }
-          if (rest.length > 0) onBody(rest);
-        } catch (error) {
-          fail(error instanceof Error ? error : new BackendProtocolError(String(error)));
-        }
-      };
-      const onEnd = () => {
-        if (head?.framing.kind === "close") complete(Buffer.alloc(0));
-        else fail(new Error("The backend closed the connection before its answer was complete."));
-      };
-      const onClose = () => onEnd();
-      const onError = (error: Error) => fail(error);
-      const onAbort = () =>
-        fail(signal.reason instanceof Error ? signal.reason : new Error("The request was aborted."));
+  start() {
+    if (this.signal.aborted) return this.onAbort();
+    this.connection.exchange = this;
+    this.signal.addEventListener("abort", this.onAbort, { once: true });
+    // Header values hold one character per byte received (Node and the socket front decode them so):
+    // written back byte for byte, as the HTTP app's client sends them too.
+    this.connection.socket.write(this.written, "latin1");
+  }
 
-      if (signal.aborted) return onAbort();
-      socket.on("data", onData);
-      socket.on("end", onEnd);
-      socket.on("close", onClose);
-      socket.on("error", onError);
-      signal.addEventListener("abort", onAbort, { once: true });
-      // Header values hold one character per byte received (Node and the socket front decode them so):
-      // written back byte for byte, as the HTTP app's client sends them too.
-      socket.write(written, "latin1");
+  private end(): void {
+    this.finished = true;
+    if (this.connection.exchange === this) this.connection.exchange = undefined;
+    this.signal.removeEventListener("abort", this.onAbort);
+  }
+
+  fail(error: Error) {
+    if (this.finished) return;
+    this.end();
+    this.connection.socket.destroy();
+    if (this.settled) {
+      this.stream?.destroy(error);
+      return;
+    }
+    this.settled = true;
+    // A kept connection the backend closed while it sat idle: the request never reached it.
+    const { again } = this;
+    if (
+      again !== undefined &&
+      this.reused &&
+      !this.received &&
+      !this.signal.aborted &&
+      !(error instanceof BackendProtocolError)
+    )
+      return again(this.socketPath, this.method, this.written, this.signal, false, this.settle);
+    this.settle(error, undefined);
+  }
+
+  private complete(rest: Buffer | undefined): void {
+    if (this.finished) return;
+    this.end();
+    if (this.head!.reusable && (rest === undefined || rest.length === 0) && !this.signal.aborted)
+      this.connection.release();
+    else this.connection.socket.destroy();
+    if (this.stream !== undefined) {
+      this.stream.push(null);
+      return;
+    }
+    this.settled = true;
+    const { collected } = this;
+    this.settle(undefined, {
+      status: this.head!.status,
+      rawHeaders: this.head!.rawHeaders,
+      body:
+        collected.length === 1 ? collected[0]! : collected.length === 0 ? EMPTY : Buffer.concat(collected),
+      stream: undefined,
     });
+  }
+
+  private deliver(data: Buffer): void {
+    if (data.length === 0) return;
+    if (this.stream === undefined) this.collected.push(data);
+    else if (!this.stream.push(data)) this.connection.socket.pause();
+  }
+
+  private startStream(): void {
+    const { socket } = this.connection;
+    const stream = new Readable({
+      read: () => {
+        socket.resume();
+      },
+      destroy: (error, callback) => {
+        if (!this.finished) {
+          this.end();
+          socket.destroy();
+        }
+        callback(error);
+      },
+    });
+    // The reader may attach its own listener only later; a backend's bad bytes must never become an
+    // uncaught stream error in the server.
+    stream.on("error", () => {});
+    this.stream = stream;
+    this.settled = true;
+    this.settle(undefined, {
+      status: this.head!.status,
+      rawHeaders: this.head!.rawHeaders,
+      body: undefined,
+      stream,
+    });
+  }
+
+  private onBody(data: Buffer): void {
+    const framing = this.head!.framing;
+    if (framing.kind === "length") {
+      const take = Math.min(this.remaining, data.length);
+      this.deliver(take === data.length ? data : data.subarray(0, take));
+      this.remaining -= take;
+      if (this.remaining === 0) this.complete(take === data.length ? undefined : data.subarray(take));
+    } else if (framing.kind === "chunked") {
+      const { done, rest } = this.decode!(data);
+      if (done) this.complete(rest);
+    } else if (framing.kind === "close") this.deliver(data);
+    else this.complete(data);
+  }
+
+  onData(chunk: Buffer) {
+    this.received = true;
+    try {
+      if (this.head !== undefined) return this.onBody(chunk);
+      const pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      const end = pending.indexOf(HEAD_END);
+      if (end < 0) {
+        if (pending.length > MAX_HEAD_BYTES)
+          throw new BackendProtocolError("The backend's answer head is too large.");
+        this.pending = pending;
+        return;
+      }
+      if (end > MAX_HEAD_BYTES) throw new BackendProtocolError("The backend's answer head is too large.");
+      const head = parseResponseHead(pending.toString("latin1", 0, end), this.method);
+      this.head = head;
+      this.pending = undefined;
+      const bodyAt = end + HEAD_END.length;
+      const rest = bodyAt < pending.length ? pending.subarray(bodyAt) : undefined;
+      const framing = head.framing;
+      if (framing.kind === "none") return this.complete(rest);
+      if (framing.kind === "length") {
+        this.remaining = framing.length;
+        if (this.remaining > WHOLE_BODY_BYTES) this.startStream();
+        if (this.remaining === 0) return this.complete(rest);
+      } else {
+        if (framing.kind === "chunked") this.decode = chunkedDecoder((data) => this.deliver(data));
+        this.startStream();
+      }
+      if (rest !== undefined) this.onBody(rest);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new BackendProtocolError(String(error)));
+    }
+  }
+
+  onEnd(): void {
+    if (this.head?.framing.kind === "close") this.complete(undefined);
+    else this.fail(new Error("The backend closed the connection before its answer was complete."));
+  }
+}
+
+/** Keep-alive connections to Unix sockets, and one exchange at a time on each. */
+export const makeHttp1Client = () => {
+  const idle = new Map<string, Connection[]>();
+
+  const takeIdle = (socketPath: string): Connection | undefined => {
+    const connections = idle.get(socketPath);
+    let connection = connections?.pop();
+    while (connection !== undefined && !connection.usable) connection = connections?.pop();
+    return connection;
+  };
+
+  const exchange: Start = (socketPath, method, written, signal, mayRetry, settle) => {
+    let connection = takeIdle(socketPath);
+    const reused = connection !== undefined;
+    if (connection === undefined) {
+      let connections = idle.get(socketPath);
+      if (connections === undefined) {
+        connections = [];
+        idle.set(socketPath, connections);
+      }
+      connection = new Connection(connect(socketPath), connections);
+    }
+    const again = mayRetry ? exchange : undefined;
+    new Exchange(connection, reused, socketPath, method, written, signal, settle, again).start();
+  };
 
   return {
-    /** Sends `request` on a kept or new connection to `socketPath`; resolves once the answer's head is in. */
-    request: (socketPath: string, request: Http1Request, signal: AbortSignal): Promise<Http1Answer> => {
+    /**
+     * Sends `request` on a kept or new connection to `socketPath`; `settle` gets the answer once its head
+     * is in, or the error, exactly once.
+     */
+    send: (socketPath: string, request: Http1Request, signal: Http1Signal, settle: Settle): void => {
       let written: string;
       try {
         written = requestHead(request);
       } catch (error) {
-        return Promise.reject(error);
+        settle(error instanceof Error ? error : new TypeError(String(error)), undefined);
+        return;
       }
-      return exchange(socketPath, request, written, signal, true);
+      exchange(socketPath, request.method, written, signal, true, settle);
     },
+    /** `send`, as a promise. */
+    request: (socketPath: string, request: Http1Request, signal: Http1Signal): Promise<Http1Answer> =>
+      new Promise<Http1Answer>((resolve, reject) => {
+        let written: string;
+        try {
+          written = requestHead(request);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        exchange(socketPath, request.method, written, signal, true, (error, answer) => {
+          if (error !== undefined) reject(error);
+          else resolve(answer!);
+        });
+      }),
     /** Closes every kept connection. */
     close: () => {
-      for (const sockets of idle.values()) for (const socket of sockets) socket.destroy();
+      for (const connections of idle.values())
+        for (const connection of connections) connection.socket.destroy();
       idle.clear();
     },
   };

@@ -28,9 +28,10 @@ import { makeLogGrants } from "../logs/logGrants.js";
 import { type LogIngest, startLogIngest } from "../logs/logIngest.js";
 import { BackendStreams, type NodeBackendRequest } from "./backendStreams.js";
 import { forward } from "./forward.js";
-import { makeHttp1Client } from "./http1Client.js";
+import { type Http1Answer, makeHttp1Client } from "./http1Client.js";
 import { type HyperdriveBindings, hyperdriveTarget, unknownHyperdriveMessage } from "./hyperdrive.js";
 import { liveRuntimeInstances, stopOrphanedBackends } from "./orphans.js";
+import { makeRequestDeadlines, type RequestDeadline } from "./requestDeadlines.js";
 import { clampCompatibilityDate, findWorkerd } from "./workerdBinary.js";
 import { SUPPORTED_BINDING_TYPES, workerdConfig } from "./workerdConfig.js";
 import { startWorkerdProcess, type WorkerdProcess } from "./workerdProcess.js";
@@ -488,11 +489,51 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     }).catch(() => {});
   };
 
-  /** Waits for response headers at most `requestTimeoutMs`; a stuck process is killed, not reused. */
+  const timedOut = () =>
+    runtimeError(
+      "Timeout",
+      "BackendRuntime.dispatch",
+      `The backend did not answer within ${requestTimeoutMs} ms.`,
+    );
+  const deadlines = makeRequestDeadlines(requestTimeoutMs, timedOut);
+
+  /**
+   * What a failed call means: past its deadline, the stuck process is killed, not reused (a stuck isolate
+   * would block every later request; a fresh process serves the next one); a process that died with it is
+   * reported as such; anything else is the call's own error.
+   */
+  const failedCall = async (
+    deployment: Deployment,
+    running: WorkerdProcess,
+    deadline: RequestDeadline,
+    error: unknown,
+    about: InvocationOf,
+  ): Promise<never> => {
+    if (deadline.aborted) {
+      if (deployment.process === running) await stopProcess(deployment);
+      else await running.stop();
+      reportEndedFromOutside(deployment, about, "exceededWallTime", 504);
+      throw timedOut();
+    }
+    const died = await Promise.race([
+      running.exited.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(!running.isAlive()), 50)),
+    ]);
+    if (died) {
+      reportEndedFromOutside(deployment, about, "exceededMemory", 502);
+      throw runtimeError(
+        "Unavailable",
+        "BackendRuntime.dispatch",
+        "The backend stopped while handling the request (it may have run out of memory).",
+      );
+    }
+    throw error;
+  };
+
+  /** Waits for response headers at most `requestTimeoutMs` (see `failedCall`). */
   const send = async <A>(
     deployment: Deployment,
-    call: (socketPath: string, signal: AbortSignal) => Promise<A>,
-    interrupted: AbortSignal | undefined,
+    call: (socketPath: string, deadline: RequestDeadline) => Promise<A>,
     about: InvocationOf,
   ) => {
     let running: WorkerdProcess;
@@ -509,42 +550,15 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       );
     }
     scheduleIdleStop(deployment);
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), requestTimeoutMs);
+    const deadline = deadlines.start();
     try {
-      const response = await call(
-        running.socketPath,
-        interrupted === undefined ? timeout.signal : AbortSignal.any([timeout.signal, interrupted]),
-      );
+      const response = await call(running.socketPath, deadline);
       running.settleMemoryLimit();
       return response;
     } catch (error) {
-      if (timeout.signal.aborted) {
-        // A stuck isolate would block every later request; a fresh process serves the next one.
-        if (deployment.process === running) await stopProcess(deployment);
-        else await running.stop();
-        reportEndedFromOutside(deployment, about, "exceededWallTime", 504);
-        throw runtimeError(
-          "Timeout",
-          "BackendRuntime.dispatch",
-          `The backend did not answer within ${requestTimeoutMs} ms.`,
-        );
-      }
-      const died = await Promise.race([
-        running.exited.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(!running.isAlive()), 50)),
-      ]);
-      if (died) {
-        reportEndedFromOutside(deployment, about, "exceededMemory", 502);
-        throw runtimeError(
-          "Unavailable",
-          "BackendRuntime.dispatch",
-          "The backend stopped while handling the request (it may have run out of memory).",
-        );
-      }
-      throw error;
+      return await failedCall(deployment, running, deadline, error, about);
     } finally {
-      clearTimeout(timer);
+      deadlines.end(deadline);
     }
   };
 
@@ -593,8 +607,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const dispatchWith = async <A>(
     deploymentId: string,
     about: InvocationOf,
-    call: (socketPath: string, signal: AbortSignal) => Promise<A>,
-    interrupted?: AbortSignal,
+    call: (socketPath: string, deadline: RequestDeadline) => Promise<A>,
   ) => {
     const addressed = deployments.get(deploymentId) ?? restore(deploymentId);
     if (addressed === undefined) {
@@ -607,7 +620,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     const deployment = await servingDeployment(addressed);
     deployment.inFlight += 1;
     try {
-      return await send(deployment, call, interrupted, about);
+      return await send(deployment, call, about);
     } finally {
       deployment.inFlight -= 1;
     }
@@ -616,22 +629,60 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const dispatch = (deploymentId: string, request: Request) =>
     Effect.tryPromise({
       try: (interrupted) =>
-        dispatchWith(
-          deploymentId,
-          request,
-          (socketPath, signal) => forward(socketPath, request, signal),
-          interrupted,
+        dispatchWith(deploymentId, request, (socketPath, deadline) =>
+          forward(socketPath, request, AbortSignal.any([deadline.toAbortSignal(), interrupted])),
         ),
       catch: asRuntimeError("BackendRuntime.dispatch"),
     });
 
-  /** `dispatch` with Node's response as it arrives (BackendStreams). */
-  const dispatchIncoming = (deploymentId: string, request: NodeBackendRequest) =>
-    dispatchWith(
-      deploymentId,
-      { method: request.method, url: `http://${request.headers["host"] ?? "localhost"}${request.path}` },
-      (socketPath, signal) => http1.request(socketPath, request, signal),
-    ).then(Result.succeed, (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error)));
+  const invocationOf = (request: NodeBackendRequest): InvocationOf => ({
+    method: request.method,
+    url: `http://${request.headers["host"] ?? "localhost"}${request.path}`,
+  });
+  const incomingFailure = (error: unknown) => Result.fail(asRuntimeError("BackendRuntime.dispatch")(error));
+
+  /**
+   * `dispatch` with Node's response as it arrives (BackendStreams). A backend already running, without
+   * stateful objects to hand over, is called at once, with nothing awaited before its socket is written:
+   * the steps of `send` in one callback.
+   */
+  const dispatchIncoming = (
+    deploymentId: string,
+    request: NodeBackendRequest,
+  ): Promise<Result.Result<Http1Answer, RuntimeError>> => {
+    const deployment = deployments.get(deploymentId);
+    const running = deployment?.process;
+    if (
+      deployment === undefined ||
+      running === undefined ||
+      hasObjects(deployment.bundle) ||
+      !running.isAlive()
+    )
+      return dispatchWith(deploymentId, invocationOf(request), (socketPath, deadline) =>
+        http1.request(socketPath, request, deadline),
+      ).then(Result.succeed, incomingFailure);
+    deployment.inFlight += 1;
+    scheduleIdleStop(deployment);
+    const deadline = deadlines.start();
+    return new Promise((resolve) => {
+      http1.send(running.socketPath, request, deadline, (error, answer) => {
+        if (error === undefined) {
+          deadlines.end(deadline);
+          deployment.inFlight -= 1;
+          running.settleMemoryLimit();
+          resolve(Result.succeed(answer!));
+          return;
+        }
+        void failedCall(deployment, running, deadline, error, invocationOf(request)).catch(
+          (failure: unknown) => {
+            deadlines.end(deadline);
+            deployment.inFlight -= 1;
+            resolve(incomingFailure(failure));
+          },
+        );
+      });
+    });
+  };
 
   const retire = (deploymentId: string) =>
     Effect.tryPromise({

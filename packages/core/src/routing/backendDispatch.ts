@@ -38,12 +38,13 @@ export const backendDispatch = (input: {
 export const backendRequestHeaders = (
   incoming: Iterable<readonly [string, string]>,
   dispatch: BackendDispatch,
-): Array<[string, string]> => [
-  ...[...incoming]
-    .filter(([name]) => !name.toLowerCase().startsWith(PLATFORM_HEADER_PREFIX))
-    .map(([name, value]): [string, string] => [name, value]),
-  ...Object.entries(dispatch.identityHeaders),
-];
+): Array<[string, string]> => {
+  const headers: Array<[string, string]> = [];
+  for (const [name, value] of incoming)
+    if (!name.toLowerCase().startsWith(PLATFORM_HEADER_PREFIX)) headers.push([name, value]);
+  for (const name in dispatch.identityHeaders) headers.push([name, dispatch.identityHeaders[name]!]);
+  return headers;
+};
 
 const isRedirect = (status: number, location: string | null | undefined): boolean =>
   status >= 300 && status < 400 && location !== undefined && location !== null && location !== "";
