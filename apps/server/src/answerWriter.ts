@@ -22,7 +22,7 @@ export interface AnswerWriter {
    */
   readonly backend: (
     answer: BackendAnswer,
-    pairs: Iterable<readonly [string, string]>,
+    pairs: ReadonlyArray<readonly [string, string]>,
     bodyless: boolean,
   ) => void;
   readonly destroy: (error?: Error) => void;

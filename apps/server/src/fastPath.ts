@@ -4,7 +4,7 @@
  * rules, the same as the HTTP app's), and the answer, or the backend's streamed response, is written
  * straight to the client. Everything else is left to the HTTP app, untouched.
  */
-import type { BackendStreams, CachedAssets, CachedDeployments } from "@w7s/adapter-node";
+import type { BackendStreams, CachedAssets, CachedDeployments, NodeBackendRequest } from "@w7s/adapter-node";
 import {
   type AppRef,
   applyResponseRules,
@@ -97,16 +97,41 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     weigh: (prepared) => prepared?.weight ?? 0,
   });
 
-  // Decisions are remembered with their answers (`answerMemo.ts`): each one's URL is parsed once.
-  const targets = new WeakMap<BackendDispatch, { readonly host: string; readonly path: string }>();
-  const targetOf = (dispatch: BackendDispatch) => {
-    let target = targets.get(dispatch);
-    if (target === undefined) {
-      const url = new URL(dispatch.url);
-      target = { host: url.host, path: `${url.pathname}${url.search}` };
-      targets.set(dispatch, target);
-    }
-    return target;
+  // Decisions are remembered with their answers (`answerMemo.ts`) and the socket front's request heads
+  // with their text, so a request repeated on a kept connection is the same two objects again: what goes
+  // to the backend for them is worked out once.
+  const backendRequests = new WeakMap<
+    PlainRequest,
+    { readonly dispatch: BackendDispatch; readonly request: NodeBackendRequest }
+  >();
+  const backendRequestOf = (request: PlainRequest, dispatch: BackendDispatch): NodeBackendRequest => {
+    const known = backendRequests.get(request);
+    if (known?.dispatch === dispatch) return known.request;
+    const url = new URL(dispatch.url);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of backendRequestHeaders(headerPairs(request.rawHeaders), dispatch))
+      headers[name] = value;
+    headers["host"] = url.host;
+    const sent = { method: request.method, path: `${url.pathname}${url.search}`, headers };
+    backendRequests.set(request, { dispatch, request: sent });
+    return sent;
+  };
+
+  // Equal answer heads of a backend are one parsed object (`http1Client.ts`), so the headers a client gets
+  // for them are worked out once for each app served.
+  const answered = new WeakMap<
+    readonly string[],
+    { readonly served: ServedApp; readonly pairs: ReadonlyArray<readonly [string, string]> }
+  >();
+  const answeredHeaders = (rawHeaders: readonly string[], served: ServedApp) => {
+    const known = answered.get(rawHeaders);
+    if (known?.served === served) return known.pairs;
+    // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
+    const headers = new AnswerHeaders(rawHeaders);
+    applyResponseRules(headers, config.baseDomain, served);
+    const pairs = headers.pairs();
+    answered.set(rawHeaders, { served, pairs });
+    return pairs;
   };
 
   const callBackend = (
@@ -116,14 +141,9 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     started: number,
   ) => {
     const { dispatch, served } = call.decision;
-    const target = targetOf(dispatch);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of backendRequestHeaders(headerPairs(request.rawHeaders), dispatch))
-      headers[name] = value;
-    headers["host"] = target.host;
     const { method } = request;
     void backends
-      .dispatch(call.deploymentId, { method, path: target.path, headers })
+      .dispatch(call.deploymentId, backendRequestOf(request, dispatch))
       .then((result) => {
         if (result._tag === "Failure") {
           const failed = finalizeAnswer(runtimeFailureAnswer(result.failure), method, served);
@@ -143,11 +163,8 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
           return;
         }
         account(request, served, source, status, undefined, started);
-        // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
-        const answered = new AnswerHeaders(answer.rawHeaders);
-        applyResponseRules(answered, config.baseDomain, served);
         const bodyless = method === "HEAD" || status === 204 || status === 304;
-        writer.backend(answer, answered.pairs(), bodyless);
+        writer.backend(answer, answeredHeaders(answer.rawHeaders, served), bodyless);
       })
       .catch(() => {
         if (writer.headersSent) writer.destroy();

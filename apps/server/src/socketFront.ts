@@ -13,6 +13,7 @@
  */
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
+import { memoByText } from "@w7s/core";
 import type { AnswerWriter } from "./answerWriter.js";
 import { MAX_REQUEST_HEAD_BYTES, parseRequestHead, type RequestHead } from "./requestHead.js";
 import { wireAnswerWriter } from "./wireResponse.js";
@@ -39,6 +40,9 @@ export interface SocketFront {
 const HEAD_END = Buffer.from("\r\n\r\n");
 const REQUEST_TIMEOUT = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
 const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+
+// A client on a kept connection sends the same head again and again: each distinct one is parsed once.
+const parseHead = memoByText(parseRequestHead);
 
 const hasBareLineFeed = (bytes: Buffer): boolean => {
   for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1))
@@ -136,9 +140,7 @@ export const installSocketFront = (options: SocketFrontOptions): SocketFront => 
         return;
       }
       const head =
-        headEnd > MAX_REQUEST_HEAD_BYTES
-          ? undefined
-          : parseRequestHead(pending.toString("latin1", 0, headEnd));
+        headEnd > MAX_REQUEST_HEAD_BYTES ? undefined : parseHead(pending.toString("latin1", 0, headEnd));
       if (head === undefined) return handOff(connection);
       connection.busy = true;
       connection.idleSince = 0;

@@ -90,6 +90,22 @@ export interface WireExchange {
 
 /** Prepared answers are written many times: their head lines are made once. */
 const wireHeads = new WeakMap<PreparedAnswer, WireHead>();
+/** So are a backend's headers when its answers repeat (the fast path hands over the same pairs then). */
+const backendHeads = new WeakMap<
+  ReadonlyArray<readonly [string, string]>,
+  { readonly status: number; readonly bodyless: boolean; readonly head: WireHead }
+>();
+const backendHeadOf = (
+  status: number,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  bodyless: boolean,
+) => {
+  const known = backendHeads.get(pairs);
+  if (known !== undefined && known.status === status && known.bodyless === bodyless) return known.head;
+  const head = wireHeadOf(status, outgoingHeaders(pairs, !bodyless).headers);
+  backendHeads.set(pairs, { status, bodyless, head });
+  return head;
+};
 
 const CHUNKED_END = "0\r\n\r\n";
 const CRLF = "\r\n";
@@ -158,7 +174,7 @@ export const wireAnswerWriter = (exchange: WireExchange): AnswerWriter => {
     prepared,
     backend: (answer, pairs, bodyless) => {
       const { status, body, stream } = answer;
-      const head = wireHeadOf(status, outgoingHeaders(pairs, !bodyless).headers);
+      const head = backendHeadOf(status, pairs, bodyless);
       if (bodyless || stream === undefined || socket.destroyed) {
         stream?.destroy();
         const whole = bodyless || body === undefined ? null : body;

@@ -12,10 +12,12 @@ const TOKEN = "fast-path-token";
 const INDEX = "<!doctype html><h1>spa</h1>";
 const APP_JS = `console.log("${"x".repeat(200)}");`;
 
-const BACKEND = `export default {
+const BACKEND = `let answered = 0;
+export default {
   async fetch(request) {
     const url = new URL(request.url);
     switch (url.pathname) {
+      case "/count": answered += 1; return new Response(request.headers.get("x-ask") ?? "", { headers: { "x-count": String(answered) } });
       case "/api": {
         const headers = new Headers({ "content-type": "application/json", "X-Custom": "a" });
         headers.append("x-custom", "b");
@@ -200,6 +202,20 @@ describe("D.2 / D.3 / D.4 the fast path answers byte for byte as the HTTP app do
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(byFastPath).toBe(1);
+  });
+
+  it("reads every answer and every request afresh, however often the same heads repeat", async () => {
+    const counts: string[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      const before = fast.answered().fastPath;
+      const answer = await send(fast, HOST, "/spa/count", "GET", {
+        "x-ask": round < 2 ? "same" : `ask-${round}`,
+      });
+      expect(fast.answered().fastPath - before).toBe(1);
+      expect(answer.body).toBe(round < 2 ? "same" : `ask-${round}`);
+      counts.push(answer.headers.find((line) => line.startsWith("x-count: "))!);
+    }
+    expect(new Set(counts).size).toBe(4);
   });
 
   it("leaves requests with a body to the HTTP app", async () => {

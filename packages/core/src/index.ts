@@ -665,3 +665,5 @@ export {
   usagePolicies,
   usedToday,
 } from "./usage/usageLimits.js";
+
+export { memoByText } from "./util/memoByText.js";

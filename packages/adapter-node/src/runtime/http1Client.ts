@@ -8,6 +8,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
+import { memoByText } from "@w7s/core";
 import { backendHeaderFilter } from "./hopByHop.js";
 
 /** A request with no body, as a server's fast path sends it. */
@@ -54,7 +55,7 @@ type Framing =
 
 interface Head {
   readonly status: number;
-  readonly rawHeaders: string[];
+  readonly rawHeaders: readonly string[];
   readonly framing: Framing;
   readonly reusable: boolean;
 }
@@ -116,6 +117,10 @@ export const parseResponseHead = (text: string, method: string): Head => {
   }
   return { status: code, rawHeaders, framing: { kind: "close" }, reusable: false };
 };
+
+// A backend answers the same request with the same head again and again: each distinct head is parsed once.
+const headOfAnswerToHead = memoByText((text) => parseResponseHead(text, "HEAD"));
+const headOfAnswer = memoByText((text) => parseResponseHead(text, "GET"));
 
 /** Decodes a chunked body as it arrives; `push` gets the data, `true` from `write` means the body ended. */
 const chunkedDecoder = (push: (data: Buffer) => void) => {
@@ -417,7 +422,8 @@ class Exchange {
         return;
       }
       if (end > MAX_HEAD_BYTES) throw new BackendProtocolError("The backend's answer head is too large.");
-      const head = parseResponseHead(pending.toString("latin1", 0, end), this.method);
+      const text = pending.toString("latin1", 0, end);
+      const head = this.method === "HEAD" ? headOfAnswerToHead(text) : headOfAnswer(text);
       this.head = head;
       this.pending = undefined;
       const bodyAt = end + HEAD_END.length;
@@ -443,6 +449,18 @@ class Exchange {
     else this.fail(new Error("The backend closed the connection before its answer was complete."));
   }
 }
+
+// A caller that sends the same request object again (the server's fast path does, for a request repeated
+// on a kept connection) has its head written once.
+const requestHeads = new WeakMap<Http1Request, string>();
+const requestHeadOf = (request: Http1Request): string => {
+  let head = requestHeads.get(request);
+  if (head === undefined) {
+    head = requestHead(request);
+    requestHeads.set(request, head);
+  }
+  return head;
+};
 
 /** Keep-alive connections to Unix sockets, and one exchange at a time on each. */
 export const makeHttp1Client = () => {
@@ -478,7 +496,7 @@ export const makeHttp1Client = () => {
     send: (socketPath: string, request: Http1Request, signal: Http1Signal, settle: Settle): void => {
       let written: string;
       try {
-        written = requestHead(request);
+        written = requestHeadOf(request);
       } catch (error) {
         settle(error instanceof Error ? error : new TypeError(String(error)), undefined);
         return;
@@ -490,7 +508,7 @@ export const makeHttp1Client = () => {
       new Promise<Http1Answer>((resolve, reject) => {
         let written: string;
         try {
-          written = requestHead(request);
+          written = requestHeadOf(request);
         } catch (error) {
           reject(error);
           return;
