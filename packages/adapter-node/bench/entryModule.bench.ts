@@ -1,8 +1,9 @@
 /**
  * What log capture costs inside workerd: a hello-world module served by bare workerd, the same module behind
- * the entry module (its sink a worker that answers 204), and the same module with a tail worker that does
- * nothing (what this adapter used before), all in this run, the three taking turns round by round (wrk,
- * 1 thread, 16 connections). Run with
+ * the entry module (its sink a worker that answers 204) as generated for it (it never names `console`, so
+ * no AsyncLocalStorage context per request), the entry module as generated for an app that logs (a context
+ * per request), and the module with a tail worker that does nothing (what this adapter used before), all in
+ * this run, taking turns round by round (wrk, 1 thread, 16 connections). Run with
  * `node --conditions=source --import ../core/bench/resolveTs.ts bench/entryModule.bench.ts`.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -21,19 +22,25 @@ try {
 }
 const workerd = (createRequire(import.meta.url)("workerd") as { default: string }).default;
 const directory = mkdtempSync(join(tmpdir(), "w7s-entry-bench-"));
-writeFileSync(join(directory, "index.js"), 'export default { fetch() { return new Response("hello"); } };');
-writeFileSync(
-  join(directory, "entry.js"),
-  entryModule({ mainModule: "index.js", moduleNames: ["index.js"], objectClasses: [], secretNames: [] })
-    .source,
-);
+const hello = 'export default { fetch() { return new Response("hello"); } };';
+writeFileSync(join(directory, "index.js"), hello);
+const entryFor = (sources: string[]) =>
+  entryModule({
+    mainModule: "index.js",
+    moduleNames: ["index.js"],
+    objectClasses: [],
+    secretNames: [],
+    sources,
+  }).source;
+writeFileSync(join(directory, "entry.js"), entryFor([hello]));
+writeFileSync(join(directory, "entry-context.js"), entryFor([hello, 'console.log("an app that logs");']));
 writeFileSync(
   join(directory, "sink.js"),
   "export default { fetch() { return new Response(null, { status: 204 }); } };",
 );
 writeFileSync(join(directory, "tail.js"), "export default { tail() {} };");
 
-const variants = { bare: 18801, wrapped: 18802, tail: 18803 } as const;
+const variants = { bare: 18801, wrapped: 18802, context: 18804, tail: 18803 } as const;
 type Variant = keyof typeof variants;
 const configOf = (variant: Variant) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -45,7 +52,7 @@ const config :Workerd.Config = (
   sockets = [(name = "http", address = "127.0.0.1:${variants[variant]}", http = (), service = "app")],
 );
 const app :Workerd.Worker = (
-  modules = [${variant === "wrapped" ? '(name = "w7s-entry.js", esModule = embed "entry.js"), ' : ""}(name = "index.js", esModule = embed "index.js")],
+  modules = [${variant === "wrapped" ? '(name = "w7s-entry.js", esModule = embed "entry.js"), ' : variant === "context" ? '(name = "w7s-entry.js", esModule = embed "entry-context.js"), ' : ""}(name = "index.js", esModule = embed "index.js")],
   compatibilityDate = "2026-05-23",
   compatibilityFlags = ["nodejs_als"],
   bindings = [(name = "${LOG_SINK_BINDING}", service = "sink")],${variant === "tail" ? '\n  tails = ["tail"],' : ""}
@@ -75,7 +82,7 @@ for (let attempt = 0; attempt < 100; attempt += 1) {
   }
 }
 for (const port of Object.values(variants)) load(port, 1);
-const runs: Record<Variant, number[]> = { bare: [], wrapped: [], tail: [] };
+const runs: Record<Variant, number[]> = { bare: [], wrapped: [], context: [], tail: [] };
 const names = Object.keys(variants) as Variant[];
 for (let round = 0; round < ROUNDS; round += 1) {
   for (let turn = 0; turn < names.length; turn += 1) {

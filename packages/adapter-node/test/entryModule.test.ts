@@ -8,6 +8,7 @@ const input = {
   moduleNames: ["backend/index.js", "w7s-entry.js"],
   objectClasses: ["Counter", "weird-name"],
   secretNames: ["API_KEY"],
+  sources: ["export default {};"],
 };
 
 describe("the entry module", () => {
@@ -22,6 +23,16 @@ describe("the entry module", () => {
     expect(source).toContain('const SECRET_NAMES = ["API_KEY"];');
     // Secret values are read from env at run time, never written into the module.
     expect(source).not.toContain("hunter2");
+  });
+
+  it("gives invocations an AsyncLocalStorage context only when the app can log or has stateful objects", () => {
+    const contextOf = (sources: string[], objectClasses: string[] = []) =>
+      entryModule({ ...input, objectClasses, sources }).source.includes("const INVOCATION_CONTEXT = true;");
+    expect(contextOf(['export default { fetch() { return new Response("hi"); } };'])).toBe(false);
+    expect(contextOf(["export default {};", "export const log = (x) => console.log(x);"])).toBe(true);
+    // An escape in an identifier can spell the name too.
+    expect(contextOf(["\\u0063onsole.log(1);"])).toBe(true);
+    expect(contextOf(["export default {};"], ["Counter"])).toBe(true);
   });
 
   it("is the main module of the config, with the sink binding and AsyncLocalStorage, and no tail worker", () => {

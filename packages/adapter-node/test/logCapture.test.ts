@@ -145,6 +145,39 @@ describe("G.2 log capture on workerd", () => {
     });
   });
 
+  it("records an app that never names console without a context per request: its exceptions, and the calls it makes before an await", async () => {
+    // The global's name is built, so the module holds no "console": invocations run without AsyncLocalStorage.
+    const SILENT = `const out = () => globalThis["con" + "sole"];
+export default {
+  async fetch(request) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/throw") throw new Error("silent app failed");
+    out().info("before any await", pathname);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return new Response("ok");
+  },
+};`;
+    await Effect.runPromise(runtime.service.publish(bundle("dep-silent", SILENT)));
+    expect((await call("dep-silent", "/talk")).status).toBe(200);
+    expect((await call("dep-silent", "/throw")).status).toBe(500);
+    const traces = await waitFor(() =>
+      tracesOf("dep-silent").length >= 2 ? tracesOf("dep-silent") : undefined,
+    );
+    expect(traces.map(pathOf)).toEqual(["/talk", "/throw"]);
+    const context = contextFor(batches.find((batch) => batch.deploymentId === "dep-silent")!);
+    expect(tailRecords(traces[0] as never, context)[0]).toMatchObject({
+      kind: "console",
+      level: "info",
+      message: ["before any await", "/talk"],
+      request: { method: "GET", path: "/talk", status: 200 },
+    });
+    expect(tailRecords(traces[1] as never, context)[0]).toMatchObject({
+      kind: "exception",
+      text: "Error: silent app failed",
+      request: { method: "GET", path: "/throw", status: 500 },
+    });
+  });
+
   it("a quiet OK request sends no batch, and the app's env has no trace of the log binding", async () => {
     await Effect.runPromise(runtime.service.publish(bundle("dep-quiet", APP)));
     for (let index = 0; index < 5; index += 1) expect((await call("dep-quiet", "/quiet")).status).toBe(200);
@@ -168,7 +201,7 @@ describe("G.2 log capture on workerd", () => {
 
   it("lists what it published, with when", async () => {
     const published = await Effect.runPromise(runtime.service.listPublished());
-    expect(published.map((backend) => backend.deploymentId).sort()).toEqual(["dep-1", "dep-quiet"]);
+    expect(published.map((backend) => backend.deploymentId).sort()).toEqual(["dep-1", "dep-quiet", "dep-silent"]);
     expect(Number.isFinite(Date.parse(published[0]!.publishedAt))).toBe(true);
   });
 

@@ -27,7 +27,21 @@ export interface EntryModuleInput {
   readonly objectClasses: ReadonlyArray<string>;
   /** `secret_text` binding names: their values are replaced before a value is cut to its limit. */
   readonly secretNames: ReadonlyArray<string>;
+  /** The app's module sources: see `needsInvocationContext`. */
+  readonly sources: ReadonlyArray<string>;
 }
+
+/**
+ * Whether invocations need an AsyncLocalStorage context: for `console` calls made after an `await` (or in
+ * `ctx.waitUntil`, or while a body streams) to be recorded with their request, and for stateful objects'
+ * storage counting. An app none of whose modules names `console` (or holds a `\u` escape, which could
+ * spell it) has no such calls to attribute; only code that reaches `console` by a name it computes (a
+ * global looked up by a built string) would go unrecorded, and then only its calls after an `await`.
+ */
+export const needsInvocationContext = (input: {
+  readonly objectClasses: ReadonlyArray<string>;
+  readonly sources: ReadonlyArray<string>;
+}): boolean => input.objectClasses.length > 0 || input.sources.some((source) => /console|\\u/.test(source));
 
 export interface EntryModule {
   readonly name: string;
@@ -45,6 +59,8 @@ const MAX_TRACES = 500;
 const UNIT_BYTES = 4096;
 
 let sink;
+// The invocation running synchronously right now: its console calls are recorded even without a context.
+let current;
 let needles = [];
 const cleanEnvs = new WeakMap();
 /** The app's view of env: everything but the log sink (kept here, in the module). */
@@ -205,7 +221,7 @@ for (const level of ["debug", "info", "log", "warn", "error"]) {
   const original = console[level];
   if (typeof original !== "function") continue;
   console[level] = function (...args) {
-    const store = als.getStore();
+    const store = als.getStore() ?? current;
     if (store !== undefined) {
       note(store, "logs", { level, message: args.slice(0, 25).map((arg) => snap(arg, 1, [])), timestamp: Date.now() });
     }
@@ -253,11 +269,15 @@ const failed = (store, error) => {
 
 const invoke = (store, self, method, args) => {
   let result;
+  const outer = current;
+  current = store;
   try {
     result = method.apply(self, args);
   } catch (error) {
     failed(store, error);
     throw error;
+  } finally {
+    current = outer;
   }
   if (result !== null && typeof result === "object" && typeof result.then === "function") {
     return result.then(
@@ -270,8 +290,11 @@ const invoke = (store, self, method, args) => {
   }
   return finished(store, result);
 };
-/** Runs one invocation in its own context and records how it ended. */
-const run = (store, self, method, args) => als.run(store, invoke, store, self, method, args);
+/**
+ * Runs one invocation and records how it ended: in its own AsyncLocalStorage context when the app can log
+ * or has stateful objects (a context per invocation costs more than a small backend's whole request).
+ */
+const run = INVOCATION_CONTEXT ? (store, self, method, args) => als.run(store, invoke, store, self, method, args) : invoke;
 
 const OBSERVED = new Set(["fetch", "scheduled", "queue"]);
 
@@ -522,6 +545,7 @@ import { DurableObject } from "cloudflare:workers";
 export * from ${specifier};
 const SINK = ${JSON.stringify(LOG_SINK_BINDING)};
 const SECRET_NAMES = ${JSON.stringify(input.secretNames)};
+const INVOCATION_CONTEXT = ${JSON.stringify(needsInvocationContext(input))};
 ${RUNTIME}
 export default wrapDefault(app.default) ?? {};
 ${objects.join("\n")}

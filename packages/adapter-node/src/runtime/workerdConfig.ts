@@ -102,6 +102,7 @@ export const workerdConfig = (input: WorkerdConfigInput): WorkerdFiles => {
       secretNames: input.bundle.bindings.flatMap((binding) =>
         binding.type === "secret_text" ? [binding.name] : [],
       ),
+      sources: input.bundle.modules.map((module) => module.content),
     });
     const path = "modules/entry.js";
     files.push({ path, content: entry.source });
