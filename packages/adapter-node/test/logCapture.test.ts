@@ -201,7 +201,11 @@ export default {
 
   it("lists what it published, with when", async () => {
     const published = await Effect.runPromise(runtime.service.listPublished());
-    expect(published.map((backend) => backend.deploymentId).sort()).toEqual(["dep-1", "dep-quiet", "dep-silent"]);
+    expect(published.map((backend) => backend.deploymentId).sort()).toEqual([
+      "dep-1",
+      "dep-quiet",
+      "dep-silent",
+    ]);
     expect(Number.isFinite(Date.parse(published[0]!.publishedAt))).toBe(true);
   });
 
