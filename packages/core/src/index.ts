@@ -666,4 +666,5 @@ export {
   usedToday,
 } from "./usage/usageLimits.js";
 
+// util
 export { memoByText } from "./util/memoByText.js";
