@@ -25,10 +25,10 @@ import {
   type SyncBackendCall,
   textAnswer,
 } from "@w7s/core";
-import { AnswerHeaders } from "./answerHeaders.js";
 import { makeAnswerMemo } from "./answerMemo.js";
 import { type AnswerWriter, prepareAnswer } from "./answerWriter.js";
 import { headerPairs, type PlainRequest, rawHeaderValue, routeRequestOf } from "./plainRequest.js";
+import { WebHeaderList } from "./webHeaderList.js";
 
 export interface FastPathOptions {
   readonly config: PlatformConfig;
@@ -127,7 +127,7 @@ export const makeFastPath = (options: FastPathOptions): FastPath => {
     const known = answered.get(rawHeaders);
     if (known?.served === served) return known.pairs;
     // As the HTTP app's runtime reads a backend's response: every raw header appended, cookies kept apart.
-    const headers = new AnswerHeaders(rawHeaders);
+    const headers = new WebHeaderList(rawHeaders);
     applyResponseRules(headers, config.baseDomain, served);
     const pairs = headers.pairs();
     answered.set(rawHeaders, { served, pairs });

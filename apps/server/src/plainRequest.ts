@@ -4,6 +4,7 @@
  * the ones `@hono/node-server` gives the HTTP app, so both request paths decide on the same facts.
  */
 import type { HeaderLookup, RouteRequest } from "@w7s/core";
+import { WebHeaderList } from "./webHeaderList.js";
 
 export interface PlainRequest {
   readonly method: "GET" | "HEAD";
@@ -47,14 +48,6 @@ export const rawHeaderValue = (rawHeaders: readonly string[], name: string): str
   return value;
 };
 
-/** Raw headers as a Web `Headers` holds them: lowercase names, repeated ones joined, in name order. */
-export const headerPairs = (rawHeaders: readonly string[]): Array<[string, string]> => {
-  const joined = new Map<string, string>();
-  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    const name = rawHeaders[index]!.toLowerCase();
-    const value = rawHeaders[index + 1]!;
-    const before = joined.get(name);
-    joined.set(name, before === undefined ? value : `${before}, ${value}`);
-  }
-  return [...joined].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-};
+/** Raw headers as iterating a Web `Headers` gives them: lowercase names, repeated ones joined, in name order. */
+export const headerPairs = (rawHeaders: readonly string[]): Array<[string, string]> =>
+  new WebHeaderList(rawHeaders).pairs();

@@ -222,14 +222,12 @@ class Connection {
       if (this.exchange === undefined) this.drop();
       else this.exchange.onData(chunk);
     });
-    socket.on("end", () => {
+    const ended = () => {
       if (this.exchange === undefined) this.drop();
       else this.exchange.onEnd();
-    });
-    socket.on("close", () => {
-      if (this.exchange === undefined) this.drop();
-      else this.exchange.onEnd();
-    });
+    };
+    socket.on("end", ended);
+    socket.on("close", ended);
     socket.on("error", (error: Error) => {
       if (this.exchange === undefined) this.drop();
       else this.exchange.fail(error);
@@ -489,21 +487,7 @@ export const makeHttp1Client = () => {
   };
 
   return {
-    /**
-     * Sends `request` on a kept or new connection to `socketPath`; `settle` gets the answer once its head
-     * is in, or the error, exactly once.
-     */
-    send: (socketPath: string, request: Http1Request, signal: Http1Signal, settle: Settle): void => {
-      let written: string;
-      try {
-        written = requestHeadOf(request);
-      } catch (error) {
-        settle(error instanceof Error ? error : new TypeError(String(error)), undefined);
-        return;
-      }
-      exchange(socketPath, request.method, written, signal, true, settle);
-    },
-    /** `send`, as a promise. */
+    /** Sends `request` on a kept or new connection to `socketPath`; resolves once the answer's head is in. */
     request: (socketPath: string, request: Http1Request, signal: Http1Signal): Promise<Http1Answer> =>
       new Promise<Http1Answer>((resolve, reject) => {
         let written: string;

@@ -530,11 +530,34 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
     throw error;
   };
 
-  /** Waits for response headers at most `requestTimeoutMs` (see `failedCall`). */
+  /**
+   * Calls a running backend and waits for its response headers at most `requestTimeoutMs` (see
+   * `failedCall`). Nothing is awaited before `call` starts; `about` is only built when the call fails.
+   */
+  const callRunning = <A>(
+    deployment: Deployment,
+    running: WorkerdProcess,
+    call: (socketPath: string, deadline: RequestDeadline) => Promise<A>,
+    about: () => InvocationOf,
+  ): Promise<A> => {
+    scheduleIdleStop(deployment);
+    const deadline = deadlines.start();
+    return call(running.socketPath, deadline).then(
+      (response) => {
+        deadlines.end(deadline);
+        running.settleMemoryLimit();
+        return response;
+      },
+      (error: unknown) =>
+        failedCall(deployment, running, deadline, error, about()).finally(() => deadlines.end(deadline)),
+    );
+  };
+
+  /** Starts the deployment's process if need be, then `callRunning`. */
   const send = async <A>(
     deployment: Deployment,
     call: (socketPath: string, deadline: RequestDeadline) => Promise<A>,
-    about: InvocationOf,
+    about: () => InvocationOf,
   ) => {
     let running: WorkerdProcess;
     try {
@@ -549,17 +572,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
           : "The backend could not be started.",
       );
     }
-    scheduleIdleStop(deployment);
-    const deadline = deadlines.start();
-    try {
-      const response = await call(running.socketPath, deadline);
-      running.settleMemoryLimit();
-      return response;
-    } catch (error) {
-      return await failedCall(deployment, running, deadline, error, about);
-    } finally {
-      deadlines.end(deadline);
-    }
+    return callRunning(deployment, running, call, about);
   };
 
   /** Waits until `deployment` has no request in flight (at most the request timeout), then stops it. */
@@ -606,7 +619,7 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   /** Runs `call` against the process serving a published backend (restored from the data directory if need be). */
   const dispatchWith = async <A>(
     deploymentId: string,
-    about: InvocationOf,
+    about: () => InvocationOf,
     call: (socketPath: string, deadline: RequestDeadline) => Promise<A>,
   ) => {
     const addressed = deployments.get(deploymentId) ?? restore(deploymentId);
@@ -629,8 +642,11 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
   const dispatch = (deploymentId: string, request: Request) =>
     Effect.tryPromise({
       try: (interrupted) =>
-        dispatchWith(deploymentId, request, (socketPath, deadline) =>
-          forward(socketPath, request, AbortSignal.any([deadline.toAbortSignal(), interrupted])),
+        dispatchWith(
+          deploymentId,
+          () => request,
+          (socketPath, deadline) =>
+            forward(socketPath, request, AbortSignal.any([deadline.toAbortSignal(), interrupted])),
         ),
       catch: asRuntimeError("BackendRuntime.dispatch"),
     });
@@ -643,13 +659,15 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
 
   /**
    * `dispatch` with Node's response as it arrives (BackendStreams). A backend already running, without
-   * stateful objects to hand over, is called at once, with nothing awaited before its socket is written:
-   * the steps of `send` in one callback.
+   * stateful objects to hand over, is called at once, with nothing awaited before its socket is written.
    */
   const dispatchIncoming = (
     deploymentId: string,
     request: NodeBackendRequest,
   ): Promise<Result.Result<Http1Answer, RuntimeError>> => {
+    const call = (socketPath: string, deadline: RequestDeadline) =>
+      http1.request(socketPath, request, deadline);
+    const about = () => invocationOf(request);
     const deployment = deployments.get(deploymentId);
     const running = deployment?.process;
     if (
@@ -658,30 +676,18 @@ export const makeWorkerdRuntime = (options: BackendRuntimeOptions) => {
       hasObjects(deployment.bundle) ||
       !running.isAlive()
     )
-      return dispatchWith(deploymentId, invocationOf(request), (socketPath, deadline) =>
-        http1.request(socketPath, request, deadline),
-      ).then(Result.succeed, incomingFailure);
+      return dispatchWith(deploymentId, about, call).then(Result.succeed, incomingFailure);
     deployment.inFlight += 1;
-    scheduleIdleStop(deployment);
-    const deadline = deadlines.start();
-    return new Promise((resolve) => {
-      http1.send(running.socketPath, request, deadline, (error, answer) => {
-        if (error === undefined) {
-          deadlines.end(deadline);
-          deployment.inFlight -= 1;
-          running.settleMemoryLimit();
-          resolve(Result.succeed(answer!));
-          return;
-        }
-        void failedCall(deployment, running, deadline, error, invocationOf(request)).catch(
-          (failure: unknown) => {
-            deadlines.end(deadline);
-            deployment.inFlight -= 1;
-            resolve(incomingFailure(failure));
-          },
-        );
-      });
-    });
+    return callRunning(deployment, running, call, about).then(
+      (answer) => {
+        deployment.inFlight -= 1;
+        return Result.succeed(answer);
+      },
+      (error: unknown) => {
+        deployment.inFlight -= 1;
+        return incomingFailure(error);
+      },
+    );
   };
 
   const retire = (deploymentId: string) =>

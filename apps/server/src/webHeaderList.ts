@@ -1,12 +1,13 @@
 /**
- * A backend's response headers on the fast path, as a Web `Headers` would hold them for what the response
- * rules do to them (`set`, `delete`, `append`, `getSetCookie`) and for how they are then written (`pairs`):
- * the same facts at a fraction of the cost of building a `Headers` per answer. Names arrive validated
- * (`http1Client.ts` refuses anything else), so none are checked again.
+ * Raw headers as a Web `Headers` would hold them, for the fast path: a client's request headers as the
+ * HTTP app sees them, and a backend's response headers for what the response rules do to them (`set`,
+ * `delete`, `append`, `getSetCookie`), both then read in `Headers` order (`pairs`). The same facts at a
+ * fraction of the cost of building a `Headers`. Names arrive validated (by the socket front or Node's
+ * parser, and by `http1Client.ts`), so none are checked again.
  */
 import type { ResponseHeaderBag } from "@w7s/core";
 
-export class AnswerHeaders implements ResponseHeaderBag {
+export class WebHeaderList implements ResponseHeaderBag {
   /** Lowercase names and their values, in arrival order, one entry per header line. */
   private readonly names: string[] = [];
   private readonly values: string[] = [];
